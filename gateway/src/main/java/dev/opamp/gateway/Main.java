@@ -1,0 +1,1 @@
+package dev.opamp.gateway; public final class Main { public static void main(String[] a){} }

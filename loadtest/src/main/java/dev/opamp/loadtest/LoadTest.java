@@ -1,0 +1,1 @@
+package dev.opamp.loadtest; public final class LoadTest { public static void main(String[] a){} }
