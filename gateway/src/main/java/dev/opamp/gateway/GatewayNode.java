@@ -1,0 +1,110 @@
+package dev.opamp.gateway;
+
+import dev.opamp.gateway.api.AdminServer;
+import dev.opamp.gateway.cluster.ClusterNode;
+import dev.opamp.gateway.config.GatewaySettings;
+import dev.opamp.gateway.fleet.FleetStore;
+import dev.opamp.gateway.metrics.GatewayMetrics;
+import dev.opamp.gateway.protocol.OpampProtocol;
+import dev.opamp.gateway.session.SessionRegistry;
+import dev.opamp.gateway.transport.OpampEndpoint;
+import dev.opamp.gateway.transport.TransportLimits;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.util.logging.Logger;
+
+/**
+ * One running gateway node: its Hazelcast member, the OpAMP endpoint and the admin server,
+ * started in that order and stopped in reverse. Tests start several in one JVM.
+ */
+public final class GatewayNode {
+
+  private static final Logger LOG = Logger.getLogger(GatewayNode.class.getName());
+
+  private final Vertx vertx;
+  private final GatewaySettings settings;
+  private final ClusterNode cluster;
+  private final GatewayMetrics metrics;
+  private final OpampEndpoint opamp;
+  private final AdminServer admin;
+
+  private GatewayNode(Vertx vertx, GatewaySettings settings, ClusterNode cluster, GatewayMetrics metrics,
+      OpampEndpoint opamp, AdminServer admin) {
+    this.vertx = vertx;
+    this.settings = settings;
+    this.cluster = cluster;
+    this.metrics = metrics;
+    this.opamp = opamp;
+    this.admin = admin;
+  }
+
+  /** Starts a node on a Vert.x instance of its own (one event loop per core). */
+  public static Future<GatewayNode> start(GatewaySettings settings) {
+    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+    return start(vertx, settings).onFailure(e -> vertx.close());
+  }
+
+  static Future<GatewayNode> start(Vertx vertx, GatewaySettings settings) {
+    SessionRegistry sessions = new SessionRegistry();
+    GatewayMetrics metrics = new GatewayMetrics(sessions);
+    int eventLoops = VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
+    return ClusterNode.start(vertx, settings).compose(cluster -> {
+      FleetStore fleet = new FleetStore(vertx, cluster.hazelcast());
+      OpampProtocol protocol = new OpampProtocol(cluster.nodeName(), fleet, sessions, metrics);
+      return OpampEndpoint.start(vertx, settings.opampHost(), settings.opampPort(), eventLoops,
+              transportLimits(settings), protocol, metrics)
+          .compose(opamp -> AdminServer.start(vertx, settings.adminHost(), settings.adminPort(),
+                  settings.adminAuthToken(), fleet, metrics, cluster::isRunning)
+              .map(admin -> new GatewayNode(vertx, settings, cluster, metrics, opamp, admin)))
+          .recover(failure -> cluster.stop(vertx).transform(ignored -> Future.failedFuture(failure)));
+    }).onSuccess(node -> LOG.info(() -> "gateway node " + node.cluster.nodeName() + " ready: OpAMP on "
+        + settings.opampHost() + ":" + node.opampPort() + OpampEndpoint.PATH + ", admin on "
+        + settings.adminHost() + ":" + node.adminPort()));
+  }
+
+  static TransportLimits transportLimits(GatewaySettings s) {
+    return new TransportLimits(s.maxMessageBytes(), s.receiveBudgetBytes(), s.wsPingInterval(), s.wsIdleTimeout(),
+        s.firstMessageTimeout(), s.httpSessionTimeout(), s.writeQueueMaxBytes(), s.slowConsumerTimeout(),
+        s.opampAuthToken());
+  }
+
+  public int opampPort() {
+    return opamp.port();
+  }
+
+  public int adminPort() {
+    return admin.port();
+  }
+
+  public String nodeName() {
+    return cluster.nodeName();
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public ClusterNode cluster() {
+    return cluster;
+  }
+
+  public GatewayMetrics metrics() {
+    return metrics;
+  }
+
+  public GatewaySettings settings() {
+    return settings;
+  }
+
+  /** Stops accepting agents, closes the admin port, leaves the cluster, then closes Vert.x. */
+  public Future<Void> stop() {
+    return opamp.stop()
+        .eventually(admin::stop)
+        .eventually(() -> cluster.stop(vertx))
+        .eventually(() -> {
+          metrics.close();
+          return vertx.close();
+        });
+  }
+}

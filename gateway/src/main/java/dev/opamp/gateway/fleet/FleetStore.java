@@ -1,0 +1,127 @@
+package dev.opamp.gateway.fleet;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import com.hazelcast.query.Predicate;
+import dev.opamp.gateway.fleet.proto.AgentRecord;
+import dev.opamp.gateway.proto.EffectiveConfig;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The fleet as stored in the cluster: agent records in a partitioned map keyed by instance uid
+ * (32 hex digits), and effective-config bodies stored once by content hash.
+ *
+ * <p>Every method returns a Vert.x future completed on the caller's context; nothing here blocks
+ * an event loop (async map operations, and queries on worker threads).
+ */
+public final class FleetStore {
+
+  public static final String AGENTS_MAP = "agents";
+  public static final String CONFIG_BLOBS_MAP = "config-blobs";
+
+  private final Vertx vertx;
+  private final IMap<String, AgentRecord> agents;
+  private final IMap<String, byte[]> configBlobs;
+  private final RecentKeys knownBlobs = new RecentKeys(4096);
+
+  public FleetStore(Vertx vertx, HazelcastInstance hazelcast) {
+    this.vertx = vertx;
+    this.agents = hazelcast.getMap(AGENTS_MAP);
+    this.configBlobs = hazelcast.getMap(CONFIG_BLOBS_MAP);
+  }
+
+  /** Merges a report (only the parts the agent sent) into the agent's record. */
+  public Future<ReportOutcome> applyReport(String key, AgentRecord report) {
+    return onCaller(agents.submitToKey(key, new ReportMerge(report, System.currentTimeMillis())));
+  }
+
+  /** Marks the agent disconnected if the session {@code epoch} still holds it. */
+  public Future<Boolean> markDisconnected(String key, long epoch) {
+    return onCaller(agents.submitToKey(key, new ReportMerge.Disconnect(epoch, System.currentTimeMillis())));
+  }
+
+  public Future<AgentRecord> get(String key) {
+    return onCaller(agents.getAsync(key));
+  }
+
+  /**
+   * Stores an effective config once under the SHA-256 of its bytes and returns that hash. A body
+   * this node stored recently (the common case: many agents, one config) costs a local hash only.
+   */
+  public Future<ByteString> storeEffectiveConfig(EffectiveConfig config) {
+    byte[] bytes = config.toByteArray();
+    ByteString hash = ByteString.copyFrom(sha256(bytes));
+    String key = Hex.hex(hash);
+    if (knownBlobs.contains(key)) {
+      return Future.succeededFuture(hash);
+    }
+    return onCaller(configBlobs.setAsync(key, bytes)).map(v -> {
+      knownBlobs.add(key);
+      return hash;
+    });
+  }
+
+  public Future<EffectiveConfig> effectiveConfig(ByteString hash) {
+    if (hash.isEmpty()) {
+      return Future.succeededFuture(null);
+    }
+    return onCaller(configBlobs.getAsync(Hex.hex(hash))).map(bytes -> {
+      if (bytes == null) {
+        return null;
+      }
+      try {
+        return EffectiveConfig.parseFrom(bytes);
+      } catch (InvalidProtocolBufferException e) {
+        throw new IllegalStateException("stored effective config " + Hex.hex(hash) + " is corrupt", e);
+      }
+    });
+  }
+
+  /** One page of records matching {@code query}, ordered by key, at most {@code limit} long. */
+  public Future<List<AgentRecord>> list(Predicate<String, AgentRecord> query, int limit) {
+    // Hazelcast has no async query API: run the cluster-wide scan on a worker thread.
+    return vertx.executeBlocking(() -> {
+      List<Map.Entry<String, AgentRecord>> entries = new ArrayList<>(agents.entrySet(query));
+      entries.sort(Map.Entry.comparingByKey(Comparator.naturalOrder()));
+      List<AgentRecord> page = new ArrayList<>(Math.min(limit, entries.size()));
+      for (int i = 0; i < entries.size() && i < limit; i++) {
+        page.add(entries.get(i).getValue());
+      }
+      return page;
+    }, false);
+  }
+
+  public static byte[] sha256(byte[] bytes) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(bytes);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
+  }
+
+  /** Completes a Vert.x future from a Hazelcast stage, back on the calling context. */
+  private <T> Future<T> onCaller(CompletionStage<T> stage) {
+    Context context = vertx.getOrCreateContext();
+    Promise<T> promise = Promise.promise();
+    stage.whenComplete((value, failure) -> context.runOnContext(v -> {
+      if (failure != null) {
+        promise.fail(failure);
+      } else {
+        promise.complete(value);
+      }
+    }));
+    return promise.future();
+  }
+}

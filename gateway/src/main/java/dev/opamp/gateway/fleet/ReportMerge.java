@@ -1,0 +1,160 @@
+package dev.opamp.gateway.fleet;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.hazelcast.map.EntryProcessor;
+import dev.opamp.gateway.fleet.proto.AgentRecord;
+import dev.opamp.gateway.fleet.proto.Connection;
+import java.io.Serializable;
+import java.util.Map;
+
+/**
+ * Merges what one agent reported into its stored record, on the member that owns the record's
+ * partition (so concurrent reports cannot lose each other's parts). Status compression: a part
+ * the report leaves out keeps its stored value.
+ *
+ * <p>The report travels as protobuf bytes of an {@link AgentRecord} holding only the parts the
+ * agent sent; {@code connection}, when set, names the session that now holds the agent.
+ */
+public final class ReportMerge implements EntryProcessor<String, AgentRecord, ReportOutcome>, Serializable {
+
+  private static final long serialVersionUID = 1L;
+
+  private final byte[] report;
+  private final long nowMillis;
+
+  public ReportMerge(AgentRecord report, long nowMillis) {
+    this.report = report.toByteArray();
+    this.nowMillis = nowMillis;
+  }
+
+  @Override
+  public ReportOutcome process(Map.Entry<String, AgentRecord> entry) {
+    AgentRecord stored = entry.getValue();
+    AgentRecord delta = parse(report);
+    AgentRecord merged = merge(stored, delta, nowMillis);
+    boolean changed = !merged.equals(stored);
+    if (changed) {
+      entry.setValue(merged);
+    }
+    return new ReportOutcome(
+        stored != null,
+        changed,
+        merged.hasDescription(),
+        merged.getAvailableComponents().getHash().toByteArray(),
+        merged.getAvailableComponents().getComponentsCount() > 0,
+        !merged.getEffectiveConfigHash().isEmpty());
+  }
+
+  /** The merge itself, separate from Hazelcast so it can be tested and reasoned about alone. */
+  static AgentRecord merge(AgentRecord stored, AgentRecord delta, long nowMillis) {
+    AgentRecord.Builder b = stored == null
+        ? AgentRecord.newBuilder().setInstanceUid(delta.getInstanceUid()).setFirstSeenUnixMs(nowMillis)
+        : stored.toBuilder();
+    boolean statusChanged = false;
+    if (delta.getCapabilities() != b.getCapabilities()) {
+      b.setCapabilities(delta.getCapabilities());
+      statusChanged = true;
+    }
+    if (delta.hasDescription() && !delta.getDescription().equals(b.getDescription())) {
+      b.setDescription(delta.getDescription());
+      statusChanged = true;
+    }
+    if (delta.hasHealth() && !delta.getHealth().equals(b.getHealth())) {
+      b.setHealth(delta.getHealth());
+      statusChanged = true;
+    }
+    if (!delta.getEffectiveConfigHash().isEmpty()
+        && !delta.getEffectiveConfigHash().equals(b.getEffectiveConfigHash())) {
+      b.setEffectiveConfigHash(delta.getEffectiveConfigHash());
+      statusChanged = true;
+    }
+    if (delta.hasRemoteConfigStatus() && !delta.getRemoteConfigStatus().equals(b.getRemoteConfigStatus())) {
+      b.setRemoteConfigStatus(delta.getRemoteConfigStatus());
+      statusChanged = true;
+    }
+    if (delta.hasPackageStatuses() && !delta.getPackageStatuses().equals(b.getPackageStatuses())) {
+      b.setPackageStatuses(delta.getPackageStatuses());
+      statusChanged = true;
+    }
+    if (delta.hasConnectionSettingsStatus()
+        && !delta.getConnectionSettingsStatus().equals(b.getConnectionSettingsStatus())) {
+      b.setConnectionSettingsStatus(delta.getConnectionSettingsStatus());
+      statusChanged = true;
+    }
+    if (delta.hasCustomCapabilities() && !delta.getCustomCapabilities().equals(b.getCustomCapabilities())) {
+      b.setCustomCapabilities(delta.getCustomCapabilities());
+      statusChanged = true;
+    }
+    if (delta.hasAvailableComponents()) {
+      statusChanged |= mergeComponents(b, delta);
+    }
+    if (delta.hasConnectionSettingsRequest()
+        && !delta.getConnectionSettingsRequest().equals(b.getConnectionSettingsRequest())) {
+      b.setConnectionSettingsRequest(delta.getConnectionSettingsRequest());
+      statusChanged = true;
+    }
+    if (delta.hasLastCustomMessage()) {
+      b.setLastCustomMessage(delta.getLastCustomMessage());
+    }
+    if (delta.hasConnection()) {
+      b.setConnection(delta.getConnection());
+    }
+    if (statusChanged) {
+      b.setLastStatusUnixMs(nowMillis).setSequenceNum(delta.getSequenceNum());
+    }
+    return b.build();
+  }
+
+  /**
+   * A report with components replaces the map; a report with only a hash keeps the stored
+   * components when the hash is the same, and drops them (keeping the new hash) when it is not,
+   * so that the server knows it must ask for the full map.
+   */
+  private static boolean mergeComponents(AgentRecord.Builder b, AgentRecord delta) {
+    var reported = delta.getAvailableComponents();
+    var stored = b.getAvailableComponents();
+    if (reported.getComponentsCount() > 0 || reported.getHash().isEmpty()) {
+      if (reported.equals(stored)) {
+        return false;
+      }
+      b.setAvailableComponents(reported);
+      return true;
+    }
+    if (reported.getHash().equals(stored.getHash())) {
+      return false;
+    }
+    b.setAvailableComponents(reported);
+    return true;
+  }
+
+  /** Marks the record disconnected, unless a newer session (another epoch) holds the agent. */
+  public static final class Disconnect implements EntryProcessor<String, AgentRecord, Boolean>, Serializable {
+    private static final long serialVersionUID = 1L;
+    private final long epoch;
+    private final long nowMillis;
+
+    public Disconnect(long epoch, long nowMillis) {
+      this.epoch = epoch;
+      this.nowMillis = nowMillis;
+    }
+
+    @Override
+    public Boolean process(Map.Entry<String, AgentRecord> entry) {
+      AgentRecord stored = entry.getValue();
+      if (stored == null || stored.getConnection().getEpoch() != epoch || !stored.getConnection().getConnected()) {
+        return false;
+      }
+      Connection ended = stored.getConnection().toBuilder().setConnected(false).setSinceUnixMs(nowMillis).build();
+      entry.setValue(stored.toBuilder().setConnection(ended).build());
+      return true;
+    }
+  }
+
+  private static AgentRecord parse(byte[] bytes) {
+    try {
+      return AgentRecord.parseFrom(bytes);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("corrupt report in fleet merge", e);
+    }
+  }
+}

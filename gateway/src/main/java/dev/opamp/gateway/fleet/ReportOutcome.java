@@ -1,0 +1,24 @@
+package dev.opamp.gateway.fleet;
+
+import java.io.Serializable;
+
+/**
+ * What merging one report into the stored record found: the protocol decides from it whether
+ * to ask for the full state or the full component map.
+ *
+ * @param existed a record was stored before this report
+ * @param changed the record was written (something the agent reported differs)
+ * @param hasDescription after the merge, the record holds the agent's description
+ * @param storedComponentsHash the hash of the available components held after the merge
+ *     (empty if none); with {@code hasComponentDetails} the server knows whether it holds the map
+ * @param hasComponentDetails the stored available components include the components themselves
+ * @param hasEffectiveConfig after the merge, the record holds an effective config
+ */
+public record ReportOutcome(
+    boolean existed,
+    boolean changed,
+    boolean hasDescription,
+    byte[] storedComponentsHash,
+    boolean hasComponentDetails,
+    boolean hasEffectiveConfig)
+    implements Serializable {}

@@ -1,0 +1,265 @@
+package dev.opamp.gateway.protocol;
+
+import com.google.protobuf.ByteString;
+import dev.opamp.gateway.fleet.ReportOutcome;
+import dev.opamp.gateway.fleet.proto.AgentRecord;
+import dev.opamp.gateway.fleet.proto.Connection;
+import dev.opamp.gateway.proto.AgentToServer;
+import dev.opamp.gateway.proto.AgentToServerFlags;
+import dev.opamp.gateway.proto.AgentCapabilities;
+import dev.opamp.gateway.proto.AgentIdentification;
+import dev.opamp.gateway.proto.ServerToAgent;
+import dev.opamp.gateway.proto.ServerToAgentFlags;
+import dev.opamp.gateway.session.AgentChannel;
+import dev.opamp.gateway.session.AgentConnectionHandler;
+import io.vertx.core.Future;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One agent connection as the protocol sees it: identity, sequence numbers, what the agent last
+ * reported (as fingerprints, not copies), and the replies each message earns. Confined to the
+ * channel's event loop; the transport never calls it concurrently.
+ */
+final class ProtocolSession implements AgentConnectionHandler {
+
+  private static final Logger LOG = Logger.getLogger(ProtocolSession.class.getName());
+  private static final long REQUEST_UID = AgentToServerFlags.AgentToServerFlags_RequestInstanceUid_VALUE;
+  private static final long REPORT_FULL_STATE = ServerToAgentFlags.ServerToAgentFlags_ReportFullState_VALUE;
+  private static final long REPORT_COMPONENTS = ServerToAgentFlags.ServerToAgentFlags_ReportAvailableComponents_VALUE;
+
+  private final OpampProtocol protocol;
+  private final AgentChannel channel;
+  private final long epoch;
+
+  /** The uid this session stores the agent under (null before the first valid message). */
+  private ByteString uid;
+  private String key;
+  /** A uid the agent sent that the server replaced; the agent may keep using it until it switches. */
+  private ByteString replacedUid;
+  private long lastSequence = -1;
+  private boolean connectionRecorded;
+  private boolean askedForMissingState;
+  private boolean closed;
+  private final StatusFingerprints reported = new StatusFingerprints();
+  private ByteString lastEffectiveConfigHash = ByteString.EMPTY;
+  private long lastEffectiveConfigFingerprint;
+
+  ProtocolSession(OpampProtocol protocol, AgentChannel channel, long epoch) {
+    this.protocol = protocol;
+    this.channel = channel;
+    this.epoch = epoch;
+  }
+
+  @Override
+  public Future<ServerToAgent> onMessage(AgentToServer message) {
+    ServerToAgent.Builder reply = ServerToAgent.newBuilder()
+        .setInstanceUid(message.getInstanceUid())
+        .setCapabilities(ServerCapabilitySet.CURRENT);
+    resolveIdentity(message, reply);
+
+    boolean gap = lastSequence >= 0 && message.getSequenceNum() != lastSequence + 1;
+    lastSequence = message.getSequenceNum();
+    if (gap) {
+      reply.setFlags(reply.getFlags() | REPORT_FULL_STATE);
+      protocol.metrics().fullStateRequested("gap");
+      reported.forget(); // the full state that follows must be written, not skipped
+    }
+
+    AgentRecord.Builder report = AgentRecord.newBuilder()
+        .setInstanceUid(uid)
+        .setCapabilities(message.getCapabilities())
+        .setSequenceNum(message.getSequenceNum());
+    boolean changed = collectChangedParts(message, report);
+    if (!connectionRecorded) {
+      report.setConnection(Connection.newBuilder()
+          .setNode(protocol.nodeName())
+          .setTransport(channel.transport().label())
+          .setEpoch(epoch)
+          .setConnected(true)
+          .setSinceUnixMs(System.currentTimeMillis())
+          .setRemoteAddress(channel.remoteAddress()));
+      changed = true;
+    }
+
+    Future<ServerToAgent> answer;
+    if (!changed) {
+      // A heartbeat, or a repeat of what is stored: no cluster write.
+      answer = Future.succeededFuture(reply.build());
+    } else {
+      answer = withEffectiveConfig(message, report)
+          .compose(r -> protocol.fleet().applyReport(key, r.build()))
+          .map(outcome -> afterWrite(message, outcome, reply))
+          .recover(failure -> {
+            LOG.log(Level.WARNING, "fleet write failed for agent " + key + ": " + failure);
+            protocol.metrics().fleetWrite("failed");
+            reported.forget();
+            return Future.succeededFuture(ErrorResponses.unavailable(
+                message.getInstanceUid(), "the gateway cannot store agent state right now",
+                ErrorResponses.DEFAULT_RETRY_AFTER));
+          });
+    }
+    if (message.hasAgentDisconnect()) {
+      answer = answer.onComplete(ignored -> channel.context().runOnContext(v ->
+          channel.close((short) 1000, "agent disconnected")));
+    }
+    return answer;
+  }
+
+  @Override
+  public ServerToAgent onReadError(String reason) {
+    return ErrorResponses.badRequest(uid == null ? ByteString.EMPTY : uid, reason);
+  }
+
+  @Override
+  public void onClose() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (key == null) {
+      return;
+    }
+    protocol.sessions().release(key, channel);
+    if (connectionRecorded) {
+      protocol.fleet().markDisconnected(key, epoch).onFailure(failure ->
+          LOG.log(Level.WARNING, "could not mark agent " + key + " disconnected: " + failure));
+    }
+  }
+
+  /**
+   * Settles which uid this session stores the agent under. The server assigns a new one when the
+   * agent asks, when its uid is invalid, or when another live session holds it.
+   */
+  private void resolveIdentity(AgentToServer message, ServerToAgent.Builder reply) {
+    ByteString sent = message.getInstanceUid();
+    if (uid != null && (sent.equals(uid) || sent.equals(replacedUid))) {
+      if (sent.equals(replacedUid)) {
+        // The agent has not switched yet: tell it again.
+        reply.setAgentIdentification(AgentIdentification.newBuilder().setNewInstanceUid(uid));
+      }
+      return;
+    }
+    String reason = null;
+    if ((message.getFlags() & REQUEST_UID) != 0) {
+      reason = "requested";
+    } else if (!InstanceUids.isValid(sent)) {
+      reason = "invalid";
+    } else if (!claim(sent)) {
+      reason = "duplicate";
+    }
+    if (reason == null) {
+      return;
+    }
+    ByteString fresh;
+    do {
+      fresh = InstanceUids.newUuidV7();
+    } while (!claim(fresh));
+    replacedUid = sent;
+    protocol.metrics().uidAssigned(reason);
+    reported.forget();
+    reply.setAgentIdentification(AgentIdentification.newBuilder().setNewInstanceUid(fresh));
+  }
+
+  /** Makes {@code candidate} this session's uid if no other live session holds it. */
+  private boolean claim(ByteString candidate) {
+    String candidateKey = InstanceUids.key(candidate);
+    if (!protocol.sessions().claim(candidateKey, channel)) {
+      return false;
+    }
+    if (key != null && !key.equals(candidateKey)) {
+      protocol.sessions().release(key, channel);
+      if (connectionRecorded) {
+        protocol.fleet().markDisconnected(key, epoch);
+      }
+      connectionRecorded = false;
+    }
+    uid = candidate;
+    key = candidateKey;
+    return true;
+  }
+
+  /** Copies into {@code report} each status part the agent sent that differs from its last report. */
+  private boolean collectChangedParts(AgentToServer m, AgentRecord.Builder report) {
+    boolean changed = reported.capabilitiesChanged(m.getCapabilities());
+    if (m.hasAgentDescription() && reported.changed(StatusFingerprints.DESCRIPTION, m.getAgentDescription())) {
+      report.setDescription(m.getAgentDescription());
+      changed = true;
+    }
+    if (m.hasHealth() && reported.changed(StatusFingerprints.HEALTH, m.getHealth())) {
+      report.setHealth(m.getHealth());
+      changed = true;
+    }
+    if (m.hasEffectiveConfig() && reported.changed(StatusFingerprints.EFFECTIVE_CONFIG, m.getEffectiveConfig())) {
+      changed = true; // its hash is added once the body is stored
+    }
+    if (m.hasRemoteConfigStatus() && reported.changed(StatusFingerprints.REMOTE_CONFIG_STATUS, m.getRemoteConfigStatus())) {
+      report.setRemoteConfigStatus(m.getRemoteConfigStatus());
+      changed = true;
+    }
+    if (m.hasPackageStatuses() && reported.changed(StatusFingerprints.PACKAGE_STATUSES, m.getPackageStatuses())) {
+      report.setPackageStatuses(m.getPackageStatuses());
+      changed = true;
+    }
+    if (m.hasConnectionSettingsStatus()
+        && reported.changed(StatusFingerprints.CONNECTION_SETTINGS_STATUS, m.getConnectionSettingsStatus())) {
+      report.setConnectionSettingsStatus(m.getConnectionSettingsStatus());
+      changed = true;
+    }
+    if (m.hasCustomCapabilities() && reported.changed(StatusFingerprints.CUSTOM_CAPABILITIES, m.getCustomCapabilities())) {
+      report.setCustomCapabilities(m.getCustomCapabilities());
+      changed = true;
+    }
+    if (m.hasAvailableComponents() && reported.changed(StatusFingerprints.AVAILABLE_COMPONENTS, m.getAvailableComponents())) {
+      report.setAvailableComponents(m.getAvailableComponents());
+      changed = true;
+    }
+    if (m.hasConnectionSettingsRequest()) {
+      report.setConnectionSettingsRequest(m.getConnectionSettingsRequest());
+      changed = true;
+    }
+    if (m.hasCustomMessage()) {
+      report.setLastCustomMessage(m.getCustomMessage());
+      changed = true;
+    }
+    return changed;
+  }
+
+  /** Stores a newly reported effective config body by its hash and puts the hash in the report. */
+  private Future<AgentRecord.Builder> withEffectiveConfig(AgentToServer m, AgentRecord.Builder report) {
+    if (!m.hasEffectiveConfig()) {
+      return Future.succeededFuture(report);
+    }
+    long fingerprint = StatusFingerprints.of(m.getEffectiveConfig());
+    if (fingerprint == lastEffectiveConfigFingerprint && !lastEffectiveConfigHash.isEmpty()) {
+      return Future.succeededFuture(report.setEffectiveConfigHash(lastEffectiveConfigHash));
+    }
+    return protocol.fleet().storeEffectiveConfig(m.getEffectiveConfig()).map(hash -> {
+      lastEffectiveConfigHash = hash;
+      lastEffectiveConfigFingerprint = fingerprint;
+      return report.setEffectiveConfigHash(hash);
+    });
+  }
+
+  private ServerToAgent afterWrite(AgentToServer message, ReportOutcome outcome, ServerToAgent.Builder reply) {
+    protocol.metrics().fleetWrite(outcome.changed() ? "changed" : "unchanged");
+    connectionRecorded = true;
+    boolean wantsEffectiveConfig =
+        (message.getCapabilities() & AgentCapabilities.AgentCapabilities_ReportsEffectiveConfig_VALUE) != 0;
+    boolean missing = !outcome.hasDescription() || (wantsEffectiveConfig && !outcome.hasEffectiveConfig());
+    if (missing && !askedForMissingState && (reply.getFlags() & REPORT_FULL_STATE) == 0) {
+      // The server lacks what it needs (a new agent's first message lost, or stored state gone).
+      askedForMissingState = true;
+      reply.setFlags(reply.getFlags() | REPORT_FULL_STATE);
+      protocol.metrics().fullStateRequested("missing_state");
+      reported.forget();
+    }
+    if (message.hasAvailableComponents()
+        && message.getAvailableComponents().getComponentsCount() == 0
+        && !outcome.hasComponentDetails()
+        && !message.getAvailableComponents().getHash().isEmpty()) {
+      reply.setFlags(reply.getFlags() | REPORT_COMPONENTS);
+    }
+    return reply.build();
+  }
+}

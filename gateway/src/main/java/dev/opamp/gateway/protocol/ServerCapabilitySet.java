@@ -1,0 +1,18 @@
+package dev.opamp.gateway.protocol;
+
+import dev.opamp.gateway.proto.ServerCapabilities;
+
+/**
+ * The capabilities this server really has, as sent in every ServerToAgent. A bit is added here
+ * only when the feature behind it works end to end; undefined bits stay 0.
+ */
+public final class ServerCapabilitySet {
+
+  private ServerCapabilitySet() {}
+
+  /** Status reports, effective configs and package statuses are stored and shown. */
+  public static final long CURRENT =
+      ServerCapabilities.ServerCapabilities_AcceptsStatus_VALUE
+          | ServerCapabilities.ServerCapabilities_AcceptsEffectiveConfig_VALUE
+          | ServerCapabilities.ServerCapabilities_AcceptsPackagesStatus_VALUE;
+}

@@ -1,0 +1,128 @@
+package dev.opamp.gateway.transport;
+
+import dev.opamp.gateway.proto.ServerToAgent;
+import dev.opamp.gateway.session.AgentChannel;
+import dev.opamp.gateway.session.AgentConnectionHandler;
+import dev.opamp.gateway.session.Transport;
+import dev.opamp.gateway.proto.AgentToServer;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import java.util.ArrayDeque;
+
+/**
+ * One agent that speaks plain HTTP: a logical connection spanning its polls. Messages the server
+ * initiates wait here for the next poll. Confined to the context of the agent's first request.
+ */
+final class HttpAgentChannel implements AgentChannel {
+
+  /** Server-initiated messages kept for one agent between polls; older ones are dropped first. */
+  private static final int MAX_WAITING = 16;
+
+  private final HttpAgentChannels table;
+  private final Context context;
+  private final String remoteAddress;
+  private final AgentConnectionHandler handler;
+  private ArrayDeque<ServerToAgent> waiting;
+  private Future<?> tail = Future.succeededFuture();
+  private volatile long lastPollNanos = System.nanoTime();
+  private volatile String key;
+  private boolean closed;
+
+  HttpAgentChannel(EndpointContext endpoint, Context context, String remoteAddress) {
+    this.table = endpoint.httpChannels;
+    this.context = context;
+    this.remoteAddress = remoteAddress;
+    this.handler = endpoint.acceptor.open(this);
+  }
+
+  @Override
+  public Transport transport() {
+    return Transport.HTTP;
+  }
+
+  @Override
+  public String remoteAddress() {
+    return remoteAddress;
+  }
+
+  @Override
+  public Context context() {
+    return context;
+  }
+
+  @Override
+  public boolean push(ServerToAgent message) {
+    if (closed) {
+      return false;
+    }
+    if (waiting == null) {
+      waiting = new ArrayDeque<>(2);
+    }
+    boolean dropped = waiting.size() >= MAX_WAITING;
+    if (dropped) {
+      waiting.poll();
+    }
+    waiting.add(message);
+    return !dropped;
+  }
+
+  @Override
+  public void close(short code, String reason) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    table.remove(this);
+    handler.onClose();
+  }
+
+  /**
+   * Hands a message to the protocol after the previous one is answered: the transport's ordering
+   * promise holds even for an agent that sends several requests at once.
+   */
+  Future<ServerToAgent> submit(AgentToServer message) {
+    Future<ServerToAgent> answer = tail.transform(previous -> handler.onMessage(message));
+    tail = answer;
+    return answer;
+  }
+
+  ServerToAgent onReadError(String reason) {
+    return handler.onReadError(reason);
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  /** Folds the messages waiting for this poll into its reply (later wins; flags accumulate). */
+  ServerToAgent withWaiting(ServerToAgent reply) {
+    if (waiting == null || waiting.isEmpty()) {
+      return reply;
+    }
+    ServerToAgent.Builder merged = ServerToAgent.newBuilder();
+    long flags = 0;
+    for (ServerToAgent m : waiting) {
+      merged.mergeFrom(m);
+      flags |= m.getFlags();
+    }
+    waiting.clear();
+    merged.mergeFrom(reply);
+    return merged.setFlags(flags | reply.getFlags()).build();
+  }
+
+  void polled() {
+    lastPollNanos = System.nanoTime();
+  }
+
+  long lastPollNanos() {
+    return lastPollNanos;
+  }
+
+  String key() {
+    return key;
+  }
+
+  void key(String key) {
+    this.key = key;
+  }
+}

@@ -1,0 +1,130 @@
+package dev.opamp.gateway.transport;
+
+import dev.opamp.gateway.metrics.GatewayMetrics.ErrorReason;
+import dev.opamp.gateway.session.Transport;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One event loop's share of the OpAMP endpoint: accepts WebSocket upgrades and HTTP POSTs on
+ * {@code /v1/opamp}, checks authentication before anything else, and runs a once-a-second
+ * housekeeping tick over its WebSockets (pings, first-message and slow-consumer deadlines).
+ */
+final class OpampServerVerticle extends VerticleBase {
+
+  private static final long TICK_MILLIS = 1000;
+
+  private final EndpointContext endpoint;
+  private final String host;
+  private final int port;
+  private final boolean expiresHttpSessions;
+  private final Set<WebSocketAgentChannel> webSockets = new HashSet<>();
+  private final byte[] expectedAuthorization;
+  private HttpServer server;
+
+  OpampServerVerticle(EndpointContext endpoint, String host, int port, boolean expiresHttpSessions) {
+    this.endpoint = endpoint;
+    this.host = host;
+    this.port = port;
+    this.expiresHttpSessions = expiresHttpSessions;
+    String token = endpoint.limits.authToken();
+    this.expectedAuthorization = token == null ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public Future<?> start() {
+    TransportLimits limits = endpoint.limits;
+    int frameLimit = (int) Math.min(Integer.MAX_VALUE - 16, limits.maxMessageBytes() + 16);
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(host)
+        .setPort(port)
+        // All writes happen on the connection's event loop: saves a queue per connection.
+        .setStrictThreadMode(true)
+        // HTTP replies are gzipped when the agent accepts it; request bodies are inflated by us, bounded.
+        .setCompressionSupported(true)
+        .setDecompressionSupported(false)
+        .setPerMessageWebSocketCompressionSupported(false)
+        .setPerFrameWebSocketCompressionSupported(false)
+        .setMaxWebSocketFrameSize(frameLimit)
+        .setMaxWebSocketMessageSize(frameLimit)
+        .setReadIdleTimeout((int) Math.max(1, limits.idleTimeout().toSeconds()))
+        .setIdleTimeoutUnit(TimeUnit.SECONDS)
+        .setTcpNoDelay(true);
+    server = vertx.createHttpServer(options).requestHandler(this::onRequest);
+    vertx.setPeriodic(TICK_MILLIS, id -> tick());
+    return server.listen();
+  }
+
+  int actualPort() {
+    return server.actualPort();
+  }
+
+  private void onRequest(HttpServerRequest request) {
+    if (!OpampEndpoint.PATH.equals(request.path())) {
+      request.response().setStatusCode(404).end("OpAMP is served at " + OpampEndpoint.PATH + "\n");
+      return;
+    }
+    if (!authorized(request)) {
+      endpoint.metrics.connectionRefused(ErrorReason.UNAUTHORIZED.tag());
+      request.response()
+          .setStatusCode(401)
+          .putHeader("WWW-Authenticate", "Bearer realm=\"opamp\"")
+          .end("missing or wrong Authorization bearer token\n");
+      return;
+    }
+    String contentType = request.getHeader(HttpHeaders.CONTENT_TYPE);
+    boolean protobuf = contentType != null
+        && contentType.toLowerCase(java.util.Locale.ROOT).startsWith(HttpMessageExchange.PROTOBUF);
+    if (request.method() == HttpMethod.POST && protobuf) {
+      HttpMessageExchange.handle(endpoint, request, context);
+    } else if (request.method() == HttpMethod.POST) {
+      endpoint.metrics.protocolError(Transport.HTTP, ErrorReason.WRONG_CONTENT_TYPE);
+      request.response().setStatusCode(415)
+          .end("OpAMP over HTTP needs Content-Type: " + HttpMessageExchange.PROTOBUF + "\n");
+    } else if (isUpgrade(request)) {
+      request.toWebSocket().onSuccess(ws -> {
+        int phase = ThreadLocalRandom.current().nextInt(3600);
+        webSockets.add(new WebSocketAgentChannel(endpoint, ws, context, phase));
+      });
+    } else {
+      request.response().setStatusCode(400).end(
+          "expected a WebSocket upgrade or a POST with Content-Type: " + HttpMessageExchange.PROTOBUF + "\n");
+    }
+  }
+
+  private boolean authorized(HttpServerRequest request) {
+    if (expectedAuthorization == null) {
+      return true;
+    }
+    String given = request.getHeader(HttpHeaders.AUTHORIZATION);
+    return given != null && MessageDigest.isEqual(expectedAuthorization, given.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static boolean isUpgrade(HttpServerRequest request) {
+    String upgrade = request.getHeader(HttpHeaders.UPGRADE);
+    return request.method() == HttpMethod.GET && upgrade != null && upgrade.equalsIgnoreCase("websocket");
+  }
+
+  private void tick() {
+    long now = System.nanoTime();
+    long second = TimeUnit.MILLISECONDS.toSeconds(System.currentTimeMillis());
+    webSockets.removeIf(WebSocketAgentChannel::isClosed);
+    for (WebSocketAgentChannel ws : webSockets) {
+      ws.tick(now, second);
+    }
+    if (expiresHttpSessions) {
+      endpoint.httpChannels.expire(now, endpoint.limits.httpSessionTimeout().toNanos());
+    }
+  }
+}
