@@ -1,0 +1,117 @@
+package dev.opamp.gateway.testing;
+
+import dev.opamp.gateway.GatewayNode;
+import dev.opamp.gateway.config.GatewaySettings;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * A real gateway node on free loopback ports for tests, with a client Vert.x of its own and a
+ * JSON client for the admin API.
+ */
+public final class TestGateway implements AutoCloseable {
+
+  private final GatewayNode node;
+  private final Vertx clientVertx = Vertx.vertx();
+  private final WebClient admin;
+
+  private TestGateway(GatewayNode node) {
+    this.node = node;
+    this.admin = WebClient.create(clientVertx, new WebClientOptions().setDefaultHost("127.0.0.1")
+        .setDefaultPort(node.adminPort()));
+  }
+
+  /** Defaults with free ports, a fresh data dir, and short timeouts fit for tests. */
+  public static GatewaySettings.Builder testSettings() throws Exception {
+    return GatewaySettings.defaults().toBuilder()
+        .opampPort(0)
+        .adminPort(0)
+        .nodeName("test-" + Long.toHexString(System.nanoTime()))
+        .dataDir(Files.createTempDirectory("opamp-gateway-test"));
+  }
+
+  public static TestGateway start() throws Exception {
+    return start(testSettings().build());
+  }
+
+  public static TestGateway start(GatewaySettings settings) throws Exception {
+    GatewayNode node = GatewayNode.start(settings).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    return new TestGateway(node);
+  }
+
+  public GatewayNode node() {
+    return node;
+  }
+
+  public int opampPort() {
+    return node.opampPort();
+  }
+
+  public int adminPort() {
+    return node.adminPort();
+  }
+
+  public Vertx clientVertx() {
+    return clientVertx;
+  }
+
+  public String opampHttpUrl() {
+    return "http://127.0.0.1:" + opampPort() + "/v1/opamp";
+  }
+
+  public String opampWsUrl() {
+    return "ws://127.0.0.1:" + opampPort() + "/v1/opamp";
+  }
+
+  public RawWebSocketAgent webSocketAgent() throws Exception {
+    return RawWebSocketAgent.connect(clientVertx, opampPort());
+  }
+
+  public RawHttpAgent httpAgent() {
+    return new RawHttpAgent(clientVertx, opampPort());
+  }
+
+  /** GET on the admin port; the response, whatever its status. */
+  public HttpResponse<io.vertx.core.buffer.Buffer> adminGet(String pathAndQuery) throws Exception {
+    return admin.get(pathAndQuery).send().toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
+  }
+
+  public JsonObject adminJson(String pathAndQuery) throws Exception {
+    HttpResponse<io.vertx.core.buffer.Buffer> r = adminGet(pathAndQuery);
+    if (r.statusCode() != 200) {
+      throw new AssertionError("GET " + pathAndQuery + " -> " + r.statusCode() + " " + r.bodyAsString());
+    }
+    return r.bodyAsJsonObject();
+  }
+
+  /** Polls one agent's JSON until {@code condition} holds; fails after the timeout. */
+  public JsonObject awaitAgent(String uid, Predicate<JsonObject> condition, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    JsonObject last = null;
+    while (System.nanoTime() < deadline) {
+      HttpResponse<io.vertx.core.buffer.Buffer> r = adminGet("/api/v1/agents/" + uid);
+      if (r.statusCode() == 200) {
+        last = r.bodyAsJsonObject();
+        if (condition.test(last)) {
+          return last;
+        }
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("agent " + uid + " did not reach the expected state in " + timeout + "; last: " + last);
+  }
+
+  @Override
+  public void close() throws Exception {
+    admin.close();
+    clientVertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    node.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+}

@@ -1,0 +1,92 @@
+package dev.opamp.gateway.transport;
+
+import static dev.opamp.gateway.testing.Messages.fullState;
+import static dev.opamp.gateway.testing.Messages.newUid;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import dev.opamp.gateway.proto.ServerErrorResponseType;
+import dev.opamp.gateway.proto.ServerToAgent;
+import dev.opamp.gateway.testing.RawHttpAgent;
+import dev.opamp.gateway.testing.RawWebSocketAgent;
+import dev.opamp.gateway.testing.TestGateway;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.client.WebClient;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Load shedding by the node-wide receive budget, and bearer-token authentication on both ports. */
+class ReceiveBudgetAndAuthTest {
+
+  private static final String AGENT_TOKEN = "agent-secret";
+  private static final String ADMIN_TOKEN = "admin-secret";
+  private static TestGateway gateway;
+
+  @BeforeAll
+  static void start() throws Exception {
+    gateway = TestGateway.start(TestGateway.testSettings()
+        .receiveBudgetBytes(4096)
+        .opampAuthToken(AGENT_TOKEN)
+        .adminAuthToken(ADMIN_TOKEN)
+        .build());
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    gateway.close();
+  }
+
+  private RawWebSocketAgent authorizedAgent() throws Exception {
+    return RawWebSocketAgent.connect(gateway.clientVertx(), gateway.opampPort(), AGENT_TOKEN, 1 << 20);
+  }
+
+  @Test
+  void aMessageOverTheBudgetIsShedWithARetryHint() throws Exception {
+    try (RawWebSocketAgent agent = authorizedAgent()) {
+      agent.sendRaw(Buffer.buffer(new byte[8192]));
+      ServerToAgent reply = agent.next();
+      assertEquals(ServerErrorResponseType.ServerErrorResponseType_Unavailable, reply.getErrorResponse().getType());
+      assertTrue(reply.getErrorResponse().getRetryInfo().getRetryAfterNanoseconds() >= 30_000_000_000L);
+      // A message that fits is still served.
+      ByteString uid = newUid();
+      assertEquals(uid, agent.exchange(fullState(uid, 0, "small")).getInstanceUid());
+    }
+  }
+
+  @Test
+  void anHttpBodyOverTheBudgetGets503WithRetryAfter() throws Exception {
+    RawHttpAgent.Answer answer = gateway.httpAgent().post(new byte[8192], MultiMap.caseInsensitiveMultiMap()
+        .add("Content-Type", "application/x-protobuf").add("Authorization", "Bearer " + AGENT_TOKEN));
+    assertEquals(503, answer.status());
+    assertEquals("30", answer.headers().get("Retry-After"));
+  }
+
+  @Test
+  void agentsWithoutTheTokenGet401() throws Exception {
+    ExecutionException refused = assertThrows(ExecutionException.class,
+        () -> RawWebSocketAgent.connect(gateway.clientVertx(), gateway.opampPort(), "wrong", 1 << 20));
+    assertTrue(String.valueOf(refused.getCause()).contains("401"), String.valueOf(refused.getCause()));
+    RawHttpAgent.Answer answer = gateway.httpAgent().post(fullState(newUid(), 0, "x").toByteArray(),
+        MultiMap.caseInsensitiveMultiMap().add("Content-Type", "application/x-protobuf"));
+    assertEquals(401, answer.status());
+  }
+
+  @Test
+  void theAdminApiNeedsItsTokenButProbesDoNot() throws Exception {
+    assertEquals(401, gateway.adminGet("/api/v1/agents").statusCode());
+    assertEquals(401, gateway.adminGet("/metrics").statusCode());
+    assertEquals(200, gateway.adminGet("/healthz").statusCode());
+    assertEquals(200, gateway.adminGet("/readyz").statusCode());
+    WebClient client = WebClient.create(gateway.clientVertx());
+    int status = client.get(gateway.adminPort(), "127.0.0.1", "/api/v1/agents")
+        .bearerTokenAuthentication(ADMIN_TOKEN).send()
+        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).statusCode();
+    assertEquals(200, status);
+  }
+}
