@@ -20,10 +20,6 @@ public final class ClusterNode {
 
     /** Member attribute holding the gateway node name, so other nodes can route by it. */
     public static final String NODE_ATTRIBUTE = "node";
-    /** The partitioned map of agent records, keyed by instance uid. */
-    public static final String AGENTS_MAP = "agents";
-    /** The map of content-addressed config bodies, keyed by hash. */
-    public static final String CONFIG_BLOBS_MAP = "config-blobs";
 
     private final HazelcastInstance hazelcast;
     private final String nodeName;

@@ -2,6 +2,9 @@ package dev.opamp.gateway.cluster;
 
 import com.hazelcast.config.ClasspathYamlConfig;
 import com.hazelcast.config.Config;
+import com.hazelcast.config.SerializerConfig;
+import dev.opamp.gateway.fleet.AgentRecordSerializer;
+import dev.opamp.gateway.fleet.proto.AgentRecord;
 import com.hazelcast.spi.properties.ClusterProperty;
 import com.hazelcast.internal.config.SchemaViolationConfigurationException;
 import dev.opamp.gateway.config.GatewaySettings;
@@ -31,6 +34,10 @@ final class MemberConfig {
         Path file = settings.hazelcastConfig();
         Config config = file == null ? builtIn() : fromFile(file);
         config.setInstanceName(INSTANCE_NAME_PREFIX + settings.nodeName());
+        // Agent records travel and rest as their protobuf bytes.
+        config.getSerializationConfig().addSerializerConfig(new SerializerConfig()
+                .setTypeClass(AgentRecord.class)
+                .setImplementation(new AgentRecordSerializer()));
         config.getMemberAttributeConfig().setAttribute(ClusterNode.NODE_ATTRIBUTE, settings.nodeName());
         defaultProperty(config, ClusterProperty.LOGGING_TYPE.getName(), "jdk");
         defaultProperty(config, ClusterProperty.PHONE_HOME_ENABLED.getName(), "false");

@@ -4,13 +4,13 @@ import dev.opamp.gateway.metrics.GatewayMetrics;
 import dev.opamp.gateway.session.ConnectionAcceptor;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
-import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The OpAMP endpoint of one node: {@code /v1/opamp} on one port for both transports, served by
- * one verticle per event loop. The first instance binds (so port 0 picks one free port), the
- * others share that port.
+ * one verticle per event loop sharing that port.
  */
 public final class OpampEndpoint {
 
@@ -18,30 +18,27 @@ public final class OpampEndpoint {
 
   private final Vertx vertx;
   private final int port;
-  private final String firstDeployment;
-  private final String otherDeployments;
+  private final String deployment;
 
-  private OpampEndpoint(Vertx vertx, int port, String firstDeployment, String otherDeployments) {
+  private OpampEndpoint(Vertx vertx, int port, String deployment) {
     this.vertx = vertx;
     this.port = port;
-    this.firstDeployment = firstDeployment;
-    this.otherDeployments = otherDeployments;
+    this.deployment = deployment;
   }
 
   public static Future<OpampEndpoint> start(Vertx vertx, String host, int port, int instances,
       TransportLimits limits, ConnectionAcceptor acceptor, GatewayMetrics metrics) {
     EndpointContext shared = new EndpointContext(limits, acceptor, metrics);
-    OpampServerVerticle first = new OpampServerVerticle(shared, host, port, true);
-    return vertx.deployVerticle(first, new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP))
-        .compose(firstId -> {
-          int bound = first.actualPort();
-          if (instances <= 1) {
-            return Future.succeededFuture(new OpampEndpoint(vertx, bound, firstId, null));
-          }
-          return vertx.deployVerticle(() -> new OpampServerVerticle(shared, host, bound, false),
-                  new DeploymentOptions().setInstances(instances - 1))
-              .map(othersId -> new OpampEndpoint(vertx, bound, firstId, othersId));
-        });
+    // Vert.x shares a random port among servers that ask for a negative one; 0 would give each its own.
+    int requested = port == 0 ? -1 : port;
+    List<OpampServerVerticle> verticles = new CopyOnWriteArrayList<>();
+    return vertx.deployVerticle(() -> {
+          // One instance (the first created) sweeps the node-wide table of HTTP sessions.
+          OpampServerVerticle v = new OpampServerVerticle(shared, host, requested, verticles.isEmpty());
+          verticles.add(v);
+          return v;
+        }, new DeploymentOptions().setInstances(instances))
+        .map(id -> new OpampEndpoint(vertx, verticles.get(0).actualPort(), id));
   }
 
   /** The port actually bound (useful when started with port 0). */
@@ -50,7 +47,6 @@ public final class OpampEndpoint {
   }
 
   public Future<Void> stop() {
-    Future<Void> others = otherDeployments == null ? Future.succeededFuture() : vertx.undeploy(otherDeployments);
-    return others.compose(v -> vertx.undeploy(firstDeployment));
+    return vertx.undeploy(deployment);
   }
 }

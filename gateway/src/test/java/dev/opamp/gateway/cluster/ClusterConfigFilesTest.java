@@ -1,5 +1,6 @@
 package dev.opamp.gateway.cluster;
 
+import dev.opamp.gateway.fleet.FleetStore;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -65,7 +66,7 @@ class ClusterConfigFilesTest {
     }
 
     private static void assertStandardMaps(Config config) {
-        for (String name : List.of(ClusterNode.AGENTS_MAP, ClusterNode.CONFIG_BLOBS_MAP)) {
+        for (String name : List.of(FleetStore.AGENTS_MAP, FleetStore.CONFIG_BLOBS_MAP)) {
             MapConfig map = config.getMapConfigOrNull(name);
             assertTrue(map != null, "map " + name + " is configured");
             assertEquals(1, map.getBackupCount(), name + " backup-count");

@@ -1,5 +1,6 @@
 package dev.opamp.gateway.cluster;
 
+import dev.opamp.gateway.fleet.FleetStore;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -52,7 +53,7 @@ class ClusterNodeTest {
                     node.hazelcast().getCluster().getLocalMember().getAttribute(ClusterNode.NODE_ATTRIBUTE));
             assertEquals(1, node.hazelcast().getCluster().getMembers().size());
 
-            IMap<String, String> agents = node.hazelcast().getMap(ClusterNode.AGENTS_MAP);
+            IMap<String, String> agents = node.hazelcast().getMap(FleetStore.AGENTS_MAP);
             agents.put("0123456789abcdef0123456789abcdef", "record");
             assertEquals("record", agents.get("0123456789abcdef0123456789abcdef"));
         } finally {

@@ -1,5 +1,6 @@
 package dev.opamp.gateway.cluster;
 
+import dev.opamp.gateway.fleet.FleetStore;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -38,7 +39,7 @@ class MemberConfigTest {
         assertFalse(config.getJetConfig().isEnabled());
         assertEquals("false", config.getProperty("hazelcast.phone.home.enabled"));
         assertEquals("false", config.getProperty("hazelcast.shutdownhook.enabled"));
-        for (String map : List.of(ClusterNode.AGENTS_MAP, ClusterNode.CONFIG_BLOBS_MAP)) {
+        for (String map : List.of(FleetStore.AGENTS_MAP, FleetStore.CONFIG_BLOBS_MAP)) {
             MapConfig mapConfig = config.getMapConfigOrNull(map);
             assertEquals(1, mapConfig.getBackupCount(), map);
             assertEquals(InMemoryFormat.BINARY, mapConfig.getInMemoryFormat(), map);

@@ -28,7 +28,8 @@ class HttpTransportTest {
 
   @BeforeAll
   static void start() throws Exception {
-    gateway = TestGateway.start(TestGateway.testSettings().httpSessionTimeout(Duration.ofSeconds(2)).build());
+    gateway = TestGateway.start(TestGateway.testSettings()
+        .heartbeatIntervalSeconds(1).httpSessionTimeout(Duration.ofSeconds(2)).build());
   }
 
   @AfterAll

@@ -14,6 +14,7 @@ import dev.opamp.gateway.testing.RawWebSocketAgent;
 import dev.opamp.gateway.testing.TestGateway;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.WebSocketFrame;
 import io.vertx.ext.web.client.WebClient;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +32,7 @@ class ReceiveBudgetAndAuthTest {
   @BeforeAll
   static void start() throws Exception {
     gateway = TestGateway.start(TestGateway.testSettings()
+        .maxMessageBytes(4096)
         .receiveBudgetBytes(4096)
         .opampAuthToken(AGENT_TOKEN)
         .adminAuthToken(ADMIN_TOKEN)
@@ -46,14 +48,27 @@ class ReceiveBudgetAndAuthTest {
     return RawWebSocketAgent.connect(gateway.clientVertx(), gateway.opampPort(), AGENT_TOKEN, 1 << 20);
   }
 
+  /** Another agent's half-sent message holds most of the node's budget while {@code test} runs. */
+  private void whileBudgetIsHeld(ThrowingRunnable test) throws Exception {
+    try (RawWebSocketAgent holder = authorizedAgent()) {
+      holder.sendFrame(WebSocketFrame.binaryFrame(Buffer.buffer(new byte[3000]), false));
+      Thread.sleep(300);
+      test.run();
+    }
+  }
+
+  interface ThrowingRunnable {
+    void run() throws Exception;
+  }
+
   @Test
   void aMessageOverTheBudgetIsShedWithARetryHint() throws Exception {
     try (RawWebSocketAgent agent = authorizedAgent()) {
-      agent.sendRaw(Buffer.buffer(new byte[8192]));
+      whileBudgetIsHeld(() -> agent.sendRaw(Buffer.buffer(new byte[2000])));
       ServerToAgent reply = agent.next();
       assertEquals(ServerErrorResponseType.ServerErrorResponseType_Unavailable, reply.getErrorResponse().getType());
       assertTrue(reply.getErrorResponse().getRetryInfo().getRetryAfterNanoseconds() >= 30_000_000_000L);
-      // A message that fits is still served.
+      // Once the budget is free again, messages are served.
       ByteString uid = newUid();
       assertEquals(uid, agent.exchange(fullState(uid, 0, "small")).getInstanceUid());
     }
@@ -61,10 +76,11 @@ class ReceiveBudgetAndAuthTest {
 
   @Test
   void anHttpBodyOverTheBudgetGets503WithRetryAfter() throws Exception {
-    RawHttpAgent.Answer answer = gateway.httpAgent().post(new byte[8192], MultiMap.caseInsensitiveMultiMap()
-        .add("Content-Type", "application/x-protobuf").add("Authorization", "Bearer " + AGENT_TOKEN));
-    assertEquals(503, answer.status());
-    assertEquals("30", answer.headers().get("Retry-After"));
+    RawHttpAgent.Answer[] answer = new RawHttpAgent.Answer[1];
+    whileBudgetIsHeld(() -> answer[0] = gateway.httpAgent().post(new byte[2000], MultiMap.caseInsensitiveMultiMap()
+        .add("Content-Type", "application/x-protobuf").add("Authorization", "Bearer " + AGENT_TOKEN)));
+    assertEquals(503, answer[0].status());
+    assertEquals("30", answer[0].headers().get("Retry-After"));
   }
 
   @Test
