@@ -10,6 +10,7 @@ import dev.opamp.gateway.session.SessionRegistry;
 import dev.opamp.gateway.transport.OpampEndpoint;
 import dev.opamp.gateway.transport.TransportLimits;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.util.logging.Logger;
@@ -99,12 +100,15 @@ public final class GatewayNode {
 
   /** Stops accepting agents, closes the admin port, leaves the cluster, then closes Vert.x. */
   public Future<Void> stop() {
-    return opamp.stop()
+    // Completed outside Vert.x: once Vert.x is closed, its contexts deliver nothing more.
+    Promise<Void> stopped = Promise.promise();
+    opamp.stop()
         .eventually(admin::stop)
         .eventually(() -> cluster.stop(vertx))
-        .eventually(() -> {
+        .onComplete(ignored -> {
           metrics.close();
-          return vertx.close();
+          vertx.close().onComplete(stopped);
         });
+    return stopped.future();
   }
 }

@@ -111,7 +111,7 @@ public final class TestGateway implements AutoCloseable {
   @Override
   public void close() throws Exception {
     admin.close();
-    clientVertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    clientVertx.close();
     node.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 }

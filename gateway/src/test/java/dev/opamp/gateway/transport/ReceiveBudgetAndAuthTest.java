@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import dev.opamp.gateway.metrics.GatewayMetrics;
 import dev.opamp.gateway.proto.ServerErrorResponseType;
 import dev.opamp.gateway.proto.ServerToAgent;
 import dev.opamp.gateway.testing.RawHttpAgent;
@@ -52,9 +53,17 @@ class ReceiveBudgetAndAuthTest {
   private void whileBudgetIsHeld(ThrowingRunnable test) throws Exception {
     try (RawWebSocketAgent holder = authorizedAgent()) {
       holder.sendFrame(WebSocketFrame.binaryFrame(Buffer.buffer(new byte[3000]), false));
-      Thread.sleep(300);
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while (budgetInUse() < 3000 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertEquals(3000, budgetInUse(), "the half-sent message holds its bytes");
       test.run();
     }
+  }
+
+  private static double budgetInUse() {
+    return gateway.node().metrics().registry().get(GatewayMetrics.RECEIVE_BUDGET_IN_USE).gauge().value();
   }
 
   interface ThrowingRunnable {
