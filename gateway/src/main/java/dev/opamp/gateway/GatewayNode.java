@@ -3,6 +3,7 @@ package dev.opamp.gateway;
 import dev.opamp.gateway.api.AdminServer;
 import dev.opamp.gateway.cluster.ClusterNode;
 import dev.opamp.gateway.config.GatewaySettings;
+import dev.opamp.gateway.config.SettingsException;
 import dev.opamp.gateway.fleet.FleetStore;
 import dev.opamp.gateway.metrics.GatewayMetrics;
 import dev.opamp.gateway.protocol.OpampProtocol;
@@ -55,13 +56,20 @@ public final class GatewayNode {
       OpampProtocol protocol = new OpampProtocol(cluster.nodeName(), fleet, sessions, metrics);
       return OpampEndpoint.start(vertx, settings.opampHost(), settings.opampPort(), eventLoops,
               transportLimits(settings), protocol, metrics)
+          .recover(e -> cannotListen("--opamp-port", settings.opampHost(), settings.opampPort(), e))
           .compose(opamp -> AdminServer.start(vertx, settings.adminHost(), settings.adminPort(),
                   settings.adminAuthToken(), fleet, metrics, cluster::isRunning)
+              .recover(e -> cannotListen("--admin-port", settings.adminHost(), settings.adminPort(), e))
               .map(admin -> new GatewayNode(vertx, settings, cluster, metrics, opamp, admin)))
           .recover(failure -> cluster.stop(vertx).transform(ignored -> Future.failedFuture(failure)));
     }).onSuccess(node -> LOG.info(() -> "gateway node " + node.cluster.nodeName() + " ready: OpAMP on "
         + settings.opampHost() + ":" + node.opampPort() + OpampEndpoint.PATH + ", admin on "
         + settings.adminHost() + ":" + node.adminPort()));
+  }
+
+  private static <T> Future<T> cannotListen(String flag, String host, int port, Throwable cause) {
+    return Future.failedFuture(new SettingsException(flag + ": cannot listen on " + host + ":" + port
+        + " (" + SettingsException.reasonOf(cause) + ")", cause));
   }
 
   static TransportLimits transportLimits(GatewaySettings s) {

@@ -16,9 +16,9 @@ enum Setting {
             s -> s.opampHost(), (b, v) -> b.opampHost(v.host())),
     OPAMP_PORT("PORT", "OpAMP port, for WebSocket and HTTP; 0 picks a free one",
             s -> Integer.toString(s.opampPort()), (b, v) -> b.opampPort(v.port())),
-    ADMIN_HOST("HOST", "Address the admin API, web console and metrics listen on",
+    ADMIN_HOST("HOST", "Address the admin API and metrics listen on",
             s -> s.adminHost(), (b, v) -> b.adminHost(v.host())),
-    ADMIN_PORT("PORT", "Admin port (API, web console, metrics); 0 picks a free one",
+    ADMIN_PORT("PORT", "Admin port (API, metrics, probes); 0 picks a free one",
             s -> Integer.toString(s.adminPort()), (b, v) -> b.adminPort(v.port())),
     NODE_NAME("NAME", "This node's name in the cluster, agent records and metrics",
             s -> "<host name>-<opamp port>", (b, v) -> b.nodeName(v.nodeName())),
@@ -46,7 +46,7 @@ enum Setting {
             s -> "none, agents need no token", (b, v) -> b.opampAuthToken(v.tokenFromFile())),
     ADMIN_AUTH_TOKEN_FILE("FILE", "File holding the bearer token admin clients must send",
             s -> "none, admin clients need no token", (b, v) -> b.adminAuthToken(v.tokenFromFile())),
-    HEARTBEAT_INTERVAL_SECONDS("SECONDS", "Heartbeat interval advised to agents",
+    HEARTBEAT_INTERVAL_SECONDS("SECONDS", "Heartbeat and poll interval agents are expected to keep",
             s -> Long.toString(s.heartbeatIntervalSeconds()), (b, v) -> b.heartbeatIntervalSeconds(v.seconds()));
 
     /** Prefix of every environment variable the gateway reads. */
