@@ -9,10 +9,12 @@ import dev.opamp.gateway.session.AgentChannel;
 import dev.opamp.gateway.session.AgentConnectionHandler;
 import dev.opamp.gateway.session.Transport;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One agent on a WebSocket: assembles binary messages from frames within the size limit and the
@@ -47,6 +49,7 @@ final class WebSocketAgentChannel implements AgentChannel {
   private boolean pausedForPending;
   private boolean pausedForWrites;
   private long writeQueueFullSinceNanos;
+  private boolean closing;
   private boolean closed;
 
   WebSocketAgentChannel(EndpointContext endpoint, ServerWebSocket ws, Context context, int pingPhaseSeconds) {
@@ -104,14 +107,21 @@ final class WebSocketAgentChannel implements AgentChannel {
 
   @Override
   public void close(short code, String reason) {
-    if (!closed) {
+    if (closed || closing) {
+      return;
+    }
+    closing = true;
+    if (pausedForWrites) {
+      // The close frame would wait behind the replies the agent does not read: do not wait.
+      ws.shutdown(0, TimeUnit.SECONDS, code, reason);
+    } else {
       ws.close(code, reason);
     }
   }
 
   /** Periodic checks from the endpoint's housekeeping tick (same event loop). */
   void tick(long nowNanos, long secondOfEpoch) {
-    if (closed) {
+    if (closed || closing) {
       return;
     }
     var limits = endpoint.limits;
@@ -222,7 +232,14 @@ final class WebSocketAgentChannel implements AgentChannel {
     }
     AgentToServer next = pending.poll();
     processing = true;
-    handler.onMessage(next).onComplete(result -> {
+    Future<ServerToAgent> answer;
+    try {
+      answer = handler.onMessage(next);
+    } catch (RuntimeException bug) {
+      // A protocol bug must cost this message, not the connection's ordering.
+      answer = Future.failedFuture(bug);
+    }
+    answer.onComplete(result -> {
       processing = false;
       if (result.succeeded()) {
         push(result.result());

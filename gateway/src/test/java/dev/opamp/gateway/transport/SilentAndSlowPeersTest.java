@@ -1,0 +1,84 @@
+package dev.opamp.gateway.transport;
+
+import static dev.opamp.gateway.testing.Messages.fullState;
+import static dev.opamp.gateway.testing.Messages.heartbeat;
+import static dev.opamp.gateway.testing.Messages.key;
+import static dev.opamp.gateway.testing.Messages.newUid;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.google.protobuf.ByteString;
+import dev.opamp.gateway.metrics.GatewayMetrics;
+import dev.opamp.gateway.testing.RawTcpWebSocket;
+import dev.opamp.gateway.testing.TestGateway;
+import java.io.IOException;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Peers that go quiet or stop reading are found and closed; the fleet shows them disconnected. */
+class SilentAndSlowPeersTest {
+
+  private static TestGateway gateway;
+
+  @BeforeAll
+  static void start() throws Exception {
+    gateway = TestGateway.start(TestGateway.testSettings()
+        .wsPingInterval(Duration.ofSeconds(1))
+        .wsIdleTimeout(Duration.ofSeconds(3))
+        .writeQueueMaxBytes(4096)
+        .slowConsumerTimeout(Duration.ofSeconds(1))
+        .build());
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    gateway.close();
+  }
+
+  @Test
+  void aPeerThatAnswersNoPingIsClosed() throws Exception {
+    ByteString uid = newUid();
+    try (RawTcpWebSocket peer = RawTcpWebSocket.connect(gateway.opampPort())) {
+      peer.send(fullState(uid, 0, "silent"));
+      gateway.awaitAgent(key(uid), a -> a.getJsonObject("connection").getBoolean("connected"), Duration.ofSeconds(5));
+      // It reads nothing from here on: pings go unanswered.
+      gateway.awaitAgent(key(uid), a -> !a.getJsonObject("connection").getBoolean("connected"),
+          Duration.ofSeconds(10));
+    }
+  }
+
+  @Test
+  void aPeerThatNeverReadsItsRepliesIsClosedAsASlowConsumer() throws Exception {
+    ByteString uid = newUid();
+    RawTcpWebSocket peer = RawTcpWebSocket.connect(gateway.opampPort());
+    peer.send(fullState(uid, 0, "slow"));
+    gateway.awaitAgent(key(uid), a -> a.getJsonObject("connection").getBoolean("connected"), Duration.ofSeconds(5));
+    // Heartbeats, never reading a reply: the replies back up until the server stops reading.
+    Thread writer = new Thread(() -> {
+      try {
+        for (long seq = 1; seq < 5_000_000; seq++) {
+          peer.send(heartbeat(uid, seq));
+        }
+      } catch (IOException stoppedByClose) {
+        // the server closed us, or the test did
+      }
+    }, "slow-peer-writer");
+    writer.setDaemon(true);
+    writer.start();
+    try {
+      gateway.awaitAgent(key(uid), a -> !a.getJsonObject("connection").getBoolean("connected"),
+          Duration.ofSeconds(30));
+      assertEquals(1.0, slowConsumersClosed(), "closed as a slow consumer");
+    } finally {
+      peer.close();
+      writer.join(5000);
+    }
+  }
+
+  private static double slowConsumersClosed() {
+    var counter = gateway.node().metrics().registry().find(GatewayMetrics.PROTOCOL_ERRORS)
+        .tag("reason", GatewayMetrics.ErrorReason.SLOW_CONSUMER.tag()).counter();
+    return counter == null ? 0 : counter.count();
+  }
+}
