@@ -15,6 +15,8 @@ import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * One agent on a WebSocket: assembles binary messages from frames within the size limit and the
@@ -31,6 +33,8 @@ final class WebSocketAgentChannel implements AgentChannel {
   /** Messages received but not yet answered before the server stops reading from the socket. */
   private static final int MAX_PENDING = 8;
   private static final Buffer EMPTY_PING = Buffer.buffer();
+
+  private static final Logger LOG = Logger.getLogger(WebSocketAgentChannel.class.getName());
 
   private final EndpointContext endpoint;
   private final ServerWebSocket ws;
@@ -244,6 +248,7 @@ final class WebSocketAgentChannel implements AgentChannel {
       if (result.succeeded()) {
         push(result.result());
       } else {
+        LOG.log(Level.WARNING, "message from " + remoteAddress + " failed", result.cause());
         push(ErrorResponses.unavailable(next.getInstanceUid(), "internal error; retry later",
             ErrorResponses.DEFAULT_RETRY_AFTER));
       }
