@@ -99,6 +99,16 @@ class WireCompatibilityTest {
         .map(e -> DynamicTest.dynamicTest(e.getName(), () -> compareEnum(e)));
   }
 
+  /**
+   * Fields our protocol facts list (docs/opamp-protocol.md) that the client's older Wire classes
+   * lack: health attributes. They are additive and optional, so both sides still interoperate.
+   */
+  private static final Map<String, Set<Integer>> NEWER_THAN_WIRE = Map.of("ComponentHealth", Set.of(7));
+
+  private static boolean newerThanWire(FieldDescriptor fd) {
+    return NEWER_THAN_WIRE.getOrDefault(fd.getContainingType().getName(), Set.of()).contains(fd.getNumber());
+  }
+
   private static void compareFields(Descriptor ours) throws ClassNotFoundException {
     Class<?> wireClass = Class.forName(WIRE_PACKAGE + "." + ours.getName());
     assertTrue(
@@ -115,7 +125,9 @@ class WireCompatibilityTest {
     }
     Map<Integer, FieldDescriptor> ourFields = new TreeMap<>();
     for (FieldDescriptor fd : ours.getFields()) {
-      ourFields.put(fd.getNumber(), fd);
+      if (!newerThanWire(fd)) {
+        ourFields.put(fd.getNumber(), fd);
+      }
     }
     assertEquals(
         wireFields.keySet(),
@@ -379,8 +391,9 @@ class WireCompatibilityTest {
     for (Descriptor type : reachableTypes(root.getDescriptorForType())) {
       for (FieldDescriptor fd : type.getFields()) {
         boolean exempt =
-            fd.getType() == FieldDescriptor.Type.ENUM
-                && fd.getEnumType().getValues().stream().allMatch(v -> v.getNumber() == 0);
+            newerThanWire(fd)
+                || fd.getType() == FieldDescriptor.Type.ENUM
+                    && fd.getEnumType().getValues().stream().allMatch(v -> v.getNumber() == 0);
         if (!exempt && !seen.getOrDefault(type.getFullName(), Set.of()).contains(fd.getNumber())) {
           missing.computeIfAbsent(type.getName(), k -> new TreeSet<>()).add(fd.getName());
         }
