@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -49,7 +51,31 @@ public final class FleetStore {
 
   /** Marks the agent disconnected if the session {@code epoch} still holds it. */
   public Future<Boolean> markDisconnected(String key, long epoch) {
-    return onCaller(agents.submitToKey(key, new ReportMerge.Disconnect(epoch, System.currentTimeMillis())));
+    return onCaller(agents.submitToKey(key, new DisconnectEpoch(epoch, System.currentTimeMillis())));
+  }
+
+  /**
+   * Marks disconnected every agent the records show connected to {@code node} through a session
+   * older than {@code beforeEpoch}; answers how many were changed.
+   */
+  public Future<Integer> disconnectNode(String node, long beforeEpoch) {
+    DisconnectNode processor = new DisconnectNode(node, beforeEpoch, System.currentTimeMillis());
+    return vertx.executeBlocking(() -> countTrue(agents.executeOnEntries(processor, processor.affected())), false);
+  }
+
+  /** Forgets agents disconnected for longer than {@code retention}; answers how many. */
+  public Future<Integer> expireDisconnected(Duration retention) {
+    DisconnectedBefore expired = new DisconnectedBefore(System.currentTimeMillis() - retention.toMillis());
+    return vertx.executeBlocking(() -> {
+      Set<String> keys = agents.keySet(expired);
+      keys.forEach(agents::delete);
+      return keys.size();
+    }, false);
+  }
+
+  /** The keys of every agent matching {@code query} (a cluster-wide scan, on a worker thread). */
+  public Future<Set<String>> keys(Predicate<String, AgentRecord> query) {
+    return vertx.executeBlocking(() -> agents.keySet(query), false);
   }
 
   public Future<AgentRecord> get(String key) {
@@ -101,6 +127,16 @@ public final class FleetStore {
       }
       return page;
     }, false);
+  }
+
+  private static int countTrue(Map<String, Boolean> results) {
+    int n = 0;
+    for (Boolean changed : results.values()) {
+      if (Boolean.TRUE.equals(changed)) {
+        n++;
+      }
+    }
+    return n;
   }
 
   public static byte[] sha256(byte[] bytes) {

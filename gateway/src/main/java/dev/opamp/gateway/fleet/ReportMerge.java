@@ -42,7 +42,20 @@ public final class ReportMerge implements EntryProcessor<String, AgentRecord, Re
         merged.hasDescription(),
         merged.getAvailableComponents().getHash().toByteArray(),
         merged.getAvailableComponents().getComponentsCount() > 0,
-        !merged.getEffectiveConfigHash().isEmpty());
+        !merged.getEffectiveConfigHash().isEmpty(),
+        displacedHolder(stored, delta));
+  }
+
+  /** The live session the report's new connection displaces, if any. */
+  private static ReportOutcome.Holder displacedHolder(AgentRecord stored, AgentRecord delta) {
+    if (stored == null || !delta.hasConnection() || !stored.getConnection().getConnected()) {
+      return null;
+    }
+    Connection before = stored.getConnection();
+    if (before.getEpoch() == delta.getConnection().getEpoch()) {
+      return null;
+    }
+    return new ReportOutcome.Holder(before.getNode(), before.getEpoch());
   }
 
   /** The merge itself, separate from Hazelcast so it can be tested and reasoned about alone. */
@@ -125,29 +138,6 @@ public final class ReportMerge implements EntryProcessor<String, AgentRecord, Re
     }
     b.setAvailableComponents(reported);
     return true;
-  }
-
-  /** Marks the record disconnected, unless a newer session (another epoch) holds the agent. */
-  public static final class Disconnect implements EntryProcessor<String, AgentRecord, Boolean>, Serializable {
-    private static final long serialVersionUID = 1L;
-    private final long epoch;
-    private final long nowMillis;
-
-    public Disconnect(long epoch, long nowMillis) {
-      this.epoch = epoch;
-      this.nowMillis = nowMillis;
-    }
-
-    @Override
-    public Boolean process(Map.Entry<String, AgentRecord> entry) {
-      AgentRecord stored = entry.getValue();
-      if (stored == null || stored.getConnection().getEpoch() != epoch || !stored.getConnection().getConnected()) {
-        return false;
-      }
-      Connection ended = stored.getConnection().toBuilder().setConnected(false).setSinceUnixMs(nowMillis).build();
-      entry.setValue(stored.toBuilder().setConnection(ended).build());
-      return true;
-    }
   }
 
   private static AgentRecord parse(byte[] bytes) {

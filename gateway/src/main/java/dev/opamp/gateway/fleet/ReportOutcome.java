@@ -13,6 +13,8 @@ import java.io.Serializable;
  *     (empty if none); with {@code hasComponentDetails} the server knows whether it holds the map
  * @param hasComponentDetails the stored available components include the components themselves
  * @param hasEffectiveConfig after the merge, the record holds an effective config
+ * @param previousHolder the connection the record named before this report, if the report
+ *     names a new one and the old one was live: a session elsewhere that is now stale
  */
 public record ReportOutcome(
     boolean existed,
@@ -20,5 +22,10 @@ public record ReportOutcome(
     boolean hasDescription,
     byte[] storedComponentsHash,
     boolean hasComponentDetails,
-    boolean hasEffectiveConfig)
-    implements Serializable {}
+    boolean hasEffectiveConfig,
+    Holder previousHolder)
+    implements Serializable {
+
+  /** A node and session epoch that held an agent. */
+  public record Holder(String node, long epoch) implements Serializable {}
+}

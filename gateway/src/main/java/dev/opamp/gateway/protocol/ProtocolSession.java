@@ -12,6 +12,8 @@ import dev.opamp.gateway.proto.ServerToAgent;
 import dev.opamp.gateway.proto.ServerToAgentFlags;
 import dev.opamp.gateway.session.AgentChannel;
 import dev.opamp.gateway.session.AgentConnectionHandler;
+import dev.opamp.gateway.session.LiveSession;
+import java.time.Duration;
 import io.vertx.core.Future;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -21,12 +23,16 @@ import java.util.logging.Logger;
  * reported (as fingerprints, not copies), and the replies each message earns. Confined to the
  * channel's event loop; the transport never calls it concurrently.
  */
-final class ProtocolSession implements AgentConnectionHandler {
+final class ProtocolSession implements AgentConnectionHandler, LiveSession {
 
   private static final Logger LOG = Logger.getLogger(ProtocolSession.class.getName());
   private static final long REQUEST_UID = AgentToServerFlags.AgentToServerFlags_RequestInstanceUid_VALUE;
   private static final long REPORT_FULL_STATE = ServerToAgentFlags.ServerToAgentFlags_ReportFullState_VALUE;
   private static final long REPORT_COMPONENTS = ServerToAgentFlags.ServerToAgentFlags_ReportAvailableComponents_VALUE;
+
+  private static final long SHED_GRACE_MILLIS = 5000;
+  private static final short GOING_AWAY = 1001;
+  private static final short TRY_AGAIN_LATER = 1013;
 
   private final OpampProtocol protocol;
   private final AgentChannel channel;
@@ -38,6 +44,7 @@ final class ProtocolSession implements AgentConnectionHandler {
   /** A uid the agent sent that the server replaced; the agent may keep using it until it switches. */
   private ByteString replacedUid;
   private long lastSequence = -1;
+  private volatile long agentCapabilities;
   private boolean connectionRecorded;
   private boolean askedForMissingState;
   private boolean closed;
@@ -57,6 +64,7 @@ final class ProtocolSession implements AgentConnectionHandler {
         .setInstanceUid(message.getInstanceUid())
         .setCapabilities(ServerCapabilitySet.CURRENT);
     resolveIdentity(message, reply);
+    agentCapabilities = message.getCapabilities();
 
     boolean gap = lastSequence >= 0 && message.getSequenceNum() != lastSequence + 1;
     lastSequence = message.getSequenceNum();
@@ -120,11 +128,52 @@ final class ProtocolSession implements AgentConnectionHandler {
     if (key == null) {
       return;
     }
-    protocol.sessions().release(key, channel);
+    protocol.sessions().release(key, this);
     if (connectionRecorded) {
       protocol.fleet().markDisconnected(key, epoch).onFailure(failure ->
           LOG.log(Level.WARNING, "could not mark agent " + key + " disconnected: " + failure));
     }
+  }
+
+  @Override
+  public AgentChannel channel() {
+    return channel;
+  }
+
+  @Override
+  public long epoch() {
+    return epoch;
+  }
+
+  @Override
+  public long agentCapabilities() {
+    return agentCapabilities;
+  }
+
+  @Override
+  public void send(ServerToAgent message) {
+    channel.context().runOnContext(v -> {
+      if (!closed) {
+        channel.push(message);
+      }
+    });
+  }
+
+  @Override
+  public void shed(Duration retryAfter, String reason) {
+    channel.context().runOnContext(v -> {
+      if (closed) {
+        return;
+      }
+      channel.push(ErrorResponses.unavailable(uid == null ? ByteString.EMPTY : uid, reason, retryAfter));
+      // Agents leave on their own when told UNAVAILABLE; one that does not is closed after a grace.
+      channel.context().owner().setTimer(SHED_GRACE_MILLIS, t -> channel.close(TRY_AGAIN_LATER, reason));
+    });
+  }
+
+  @Override
+  public void closeAsStale() {
+    channel.context().runOnContext(v -> channel.close(GOING_AWAY, "the agent is connected to another node"));
   }
 
   /**
@@ -164,11 +213,11 @@ final class ProtocolSession implements AgentConnectionHandler {
   /** Makes {@code candidate} this session's uid if no other live session holds it. */
   private boolean claim(ByteString candidate) {
     String candidateKey = InstanceUids.key(candidate);
-    if (!protocol.sessions().claim(candidateKey, channel)) {
+    if (!protocol.sessions().claim(candidateKey, this)) {
       return false;
     }
     if (key != null && !key.equals(candidateKey)) {
-      protocol.sessions().release(key, channel);
+      protocol.sessions().release(key, this);
       if (connectionRecorded) {
         protocol.fleet().markDisconnected(key, epoch);
       }

@@ -1,5 +1,7 @@
 package dev.opamp.gateway.session;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -10,7 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class SessionRegistry {
 
-  private final Map<String, AgentChannel> byUid = new ConcurrentHashMap<>();
+  private final Map<String, LiveSession> byUid = new ConcurrentHashMap<>();
   private final AtomicInteger[] counts = new AtomicInteger[Transport.values().length];
 
   public SessionRegistry() {
@@ -19,25 +21,30 @@ public final class SessionRegistry {
     }
   }
 
-  /** Claims {@code uidKey} for {@code channel}; false if another live channel already holds it. */
-  public boolean claim(String uidKey, AgentChannel channel) {
-    AgentChannel holder = byUid.putIfAbsent(uidKey, channel);
+  /** Claims {@code uidKey} for {@code session}; false if another live session already holds it. */
+  public boolean claim(String uidKey, LiveSession session) {
+    LiveSession holder = byUid.putIfAbsent(uidKey, session);
     if (holder == null) {
-      counts[channel.transport().ordinal()].incrementAndGet();
+      counts[session.channel().transport().ordinal()].incrementAndGet();
       return true;
     }
-    return holder == channel;
+    return holder == session;
   }
 
-  /** Releases {@code uidKey} if {@code channel} holds it. */
-  public void release(String uidKey, AgentChannel channel) {
-    if (byUid.remove(uidKey, channel)) {
-      counts[channel.transport().ordinal()].decrementAndGet();
+  /** Releases {@code uidKey} if {@code session} holds it. */
+  public void release(String uidKey, LiveSession session) {
+    if (byUid.remove(uidKey, session)) {
+      counts[session.channel().transport().ordinal()].decrementAndGet();
     }
   }
 
-  public AgentChannel holder(String uidKey) {
+  public LiveSession holder(String uidKey) {
     return byUid.get(uidKey);
+  }
+
+  /** A snapshot of the sessions held now. */
+  public List<LiveSession> sessions() {
+    return new ArrayList<>(byUid.values());
   }
 
   /** Sessions held by this node on {@code transport}: the {@code opamp_agents_connected} gauge. */
