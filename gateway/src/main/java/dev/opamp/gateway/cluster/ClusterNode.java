@@ -18,73 +18,73 @@ import java.nio.file.Path;
  */
 public final class ClusterNode {
 
-    /** Member attribute holding the gateway node name, so other nodes can route by it. */
-    public static final String NODE_ATTRIBUTE = "node";
+  /** Member attribute holding the gateway node name, so other nodes can route by it. */
+  public static final String NODE_ATTRIBUTE = "node";
 
-    private final HazelcastInstance hazelcast;
-    private final String nodeName;
+  private final HazelcastInstance hazelcast;
+  private final String nodeName;
 
-    private ClusterNode(HazelcastInstance hazelcast, String nodeName) {
-        this.hazelcast = hazelcast;
-        this.nodeName = nodeName;
+  private ClusterNode(HazelcastInstance hazelcast, String nodeName) {
+    this.hazelcast = hazelcast;
+    this.nodeName = nodeName;
+  }
+
+  /**
+   * Prepares the data directory and starts the member on a worker thread. The future fails
+   * with a {@link SettingsException} naming {@code --data-dir} or {@code --hazelcast-config}
+   * when either is unusable or the member cannot start.
+   */
+  public static Future<ClusterNode> start(Vertx vertx, GatewaySettings settings) {
+    // Unordered: a member start takes seconds and must not hold up other blocking work.
+    return vertx.executeBlocking(() -> startBlocking(settings), false);
+  }
+
+  private static ClusterNode startBlocking(GatewaySettings settings) {
+    prepareDataDir(settings.dataDir());
+    HazelcastLogging.quietUnlessConfigured(settings.hazelcastConfig() == null);
+    var config = MemberConfig.forNode(settings);
+    try {
+      return new ClusterNode(Hazelcast.newHazelcastInstance(config), settings.nodeName());
+    } catch (RuntimeException e) {
+      throw new SettingsException(MemberConfig.LABEL + ": the Hazelcast member from "
+          + MemberConfig.origin(settings) + " did not start (" + SettingsException.reasonOf(e) + ")", e);
     }
+  }
 
-    /**
-     * Prepares the data directory and starts the member on a worker thread. The future fails
-     * with a {@link SettingsException} naming {@code --data-dir} or {@code --hazelcast-config}
-     * when either is unusable or the member cannot start.
-     */
-    public static Future<ClusterNode> start(Vertx vertx, GatewaySettings settings) {
-        // Unordered: a member start takes seconds and must not hold up other blocking work.
-        return vertx.executeBlocking(() -> startBlocking(settings), false);
+  private static void prepareDataDir(Path dir) {
+    try {
+      Files.createDirectories(dir);
+    } catch (FileAlreadyExistsException e) {
+      throw new SettingsException("--data-dir: " + dir + " exists and is not a directory", e);
+    } catch (IOException e) {
+      throw new SettingsException("--data-dir: cannot create " + dir + " ("
+          + SettingsException.reasonOf(e) + ")", e);
     }
+    if (!Files.isWritable(dir)) {
+      throw new SettingsException("--data-dir: " + dir + " is not writable");
+    }
+  }
 
-    private static ClusterNode startBlocking(GatewaySettings settings) {
-        prepareDataDir(settings.dataDir());
-        HazelcastLogging.quietUnlessConfigured(settings.hazelcastConfig() == null);
-        var config = MemberConfig.forNode(settings);
-        try {
-            return new ClusterNode(Hazelcast.newHazelcastInstance(config), settings.nodeName());
-        } catch (RuntimeException e) {
-            throw new SettingsException(MemberConfig.LABEL + ": the Hazelcast member from "
-                    + MemberConfig.origin(settings) + " did not start (" + SettingsException.reasonOf(e) + ")", e);
-        }
-    }
+  /** The embedded member, for maps, topics and membership. */
+  public HazelcastInstance hazelcast() {
+    return hazelcast;
+  }
 
-    private static void prepareDataDir(Path dir) {
-        try {
-            Files.createDirectories(dir);
-        } catch (FileAlreadyExistsException e) {
-            throw new SettingsException("--data-dir: " + dir + " exists and is not a directory", e);
-        } catch (IOException e) {
-            throw new SettingsException("--data-dir: cannot create " + dir + " ("
-                    + SettingsException.reasonOf(e) + ")", e);
-        }
-        if (!Files.isWritable(dir)) {
-            throw new SettingsException("--data-dir: " + dir + " is not writable");
-        }
-    }
+  /** This gateway node's name, also the member's {@value #NODE_ATTRIBUTE} attribute. */
+  public String nodeName() {
+    return nodeName;
+  }
 
-    /** The embedded member, for maps, topics and membership. */
-    public HazelcastInstance hazelcast() {
-        return hazelcast;
-    }
+  /** True while the member runs: not yet shut down, and not terminated by a failure. */
+  public boolean isRunning() {
+    return hazelcast.getLifecycleService().isRunning();
+  }
 
-    /** This gateway node's name, also the member's {@value #NODE_ATTRIBUTE} attribute. */
-    public String nodeName() {
-        return nodeName;
-    }
-
-    /** True while the member runs: not yet shut down, and not terminated by a failure. */
-    public boolean isRunning() {
-        return hazelcast.getLifecycleService().isRunning();
-    }
-
-    /** Shuts the member down on a worker thread; harmless if it already stopped. */
-    public Future<Void> stop(Vertx vertx) {
-        return vertx.executeBlocking(() -> {
-            hazelcast.shutdown();
-            return null;
-        }, false);
-    }
+  /** Shuts the member down on a worker thread; harmless if it already stopped. */
+  public Future<Void> stop(Vertx vertx) {
+    return vertx.executeBlocking(() -> {
+      hazelcast.shutdown();
+      return null;
+    }, false);
+  }
 }

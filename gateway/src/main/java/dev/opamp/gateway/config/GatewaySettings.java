@@ -54,251 +54,251 @@ import java.util.function.Consumer;
  * @param heartbeatIntervalSeconds heartbeat interval the gateway advises agents to use
  */
 public record GatewaySettings(
-        String opampHost,
-        int opampPort,
-        String adminHost,
-        int adminPort,
-        String nodeName,
-        Path dataDir,
-        Path hazelcastConfig,
-        long maxMessageBytes,
-        long receiveBudgetBytes,
-        Duration wsPingInterval,
-        Duration wsIdleTimeout,
-        Duration firstMessageTimeout,
-        Duration httpSessionTimeout,
-        int writeQueueMaxBytes,
-        Duration slowConsumerTimeout,
-        String opampAuthToken,
-        String adminAuthToken,
-        long heartbeatIntervalSeconds) {
+    String opampHost,
+    int opampPort,
+    String adminHost,
+    int adminPort,
+    String nodeName,
+    Path dataDir,
+    Path hazelcastConfig,
+    long maxMessageBytes,
+    long receiveBudgetBytes,
+    Duration wsPingInterval,
+    Duration wsIdleTimeout,
+    Duration firstMessageTimeout,
+    Duration httpSessionTimeout,
+    int writeQueueMaxBytes,
+    Duration slowConsumerTimeout,
+    String opampAuthToken,
+    String adminAuthToken,
+    long heartbeatIntervalSeconds) {
 
-    private static final Set<String> SECRETS = Set.of("opampAuthToken", "adminAuthToken");
+  private static final Set<String> SECRETS = Set.of("opampAuthToken", "adminAuthToken");
 
-    /** Checks every value; throws {@link SettingsException} naming the flag of the first bad one. */
-    public GatewaySettings {
-        SettingRules.host(opampHost, OPAMP_HOST.flag());
-        SettingRules.port(opampPort, OPAMP_PORT.flag());
-        SettingRules.host(adminHost, ADMIN_HOST.flag());
-        SettingRules.port(adminPort, ADMIN_PORT.flag());
-        SettingRules.nodeName(nodeName, NODE_NAME.flag());
-        Objects.requireNonNull(dataDir, "dataDir");
-        SettingRules.positiveBytes(maxMessageBytes, MAX_MESSAGE_BYTES.flag());
-        SettingRules.positiveBytes(receiveBudgetBytes, RECEIVE_BUDGET_BYTES.flag());
-        SettingRules.positiveDuration(wsPingInterval, WS_PING_INTERVAL.flag());
-        SettingRules.positiveDuration(wsIdleTimeout, WS_IDLE_TIMEOUT.flag());
-        SettingRules.positiveDuration(firstMessageTimeout, FIRST_MESSAGE_TIMEOUT.flag());
-        SettingRules.positiveDuration(httpSessionTimeout, HTTP_SESSION_TIMEOUT.flag());
-        SettingRules.positiveBytes(writeQueueMaxBytes, WRITE_QUEUE_MAX_BYTES.flag());
-        SettingRules.positiveDuration(slowConsumerTimeout, SLOW_CONSUMER_TIMEOUT.flag());
-        SettingRules.token(opampAuthToken, OPAMP_AUTH_TOKEN_FILE.flag());
-        SettingRules.token(adminAuthToken, ADMIN_AUTH_TOKEN_FILE.flag());
-        SettingRules.positiveSeconds(heartbeatIntervalSeconds, HEARTBEAT_INTERVAL_SECONDS.flag());
-        check(receiveBudgetBytes >= maxMessageBytes, RECEIVE_BUDGET_BYTES.flag() + ": "
-                + Units.formatBytes(receiveBudgetBytes) + " is less than " + MAX_MESSAGE_BYTES.flag() + " ("
-                + Units.formatBytes(maxMessageBytes) + "), so a message of the largest size could never be received");
-        check(wsIdleTimeout.compareTo(wsPingInterval) > 0, WS_IDLE_TIMEOUT.flag() + ": "
-                + Units.formatDuration(wsIdleTimeout) + " is not longer than " + WS_PING_INTERVAL.flag() + " ("
-                + Units.formatDuration(wsPingInterval) + "), so agents that only answer pings would be closed");
-        check(httpSessionTimeout.getSeconds() > heartbeatIntervalSeconds, HTTP_SESSION_TIMEOUT.flag() + ": "
-                + Units.formatDuration(httpSessionTimeout) + " is not longer than " + HEARTBEAT_INTERVAL_SECONDS.flag()
-                + " (" + heartbeatIntervalSeconds + "), so HTTP agents polling as advised would count as gone");
+  /** Checks every value; throws {@link SettingsException} naming the flag of the first bad one. */
+  public GatewaySettings {
+    SettingRules.host(opampHost, OPAMP_HOST.flag());
+    SettingRules.port(opampPort, OPAMP_PORT.flag());
+    SettingRules.host(adminHost, ADMIN_HOST.flag());
+    SettingRules.port(adminPort, ADMIN_PORT.flag());
+    SettingRules.nodeName(nodeName, NODE_NAME.flag());
+    Objects.requireNonNull(dataDir, "dataDir");
+    SettingRules.positiveBytes(maxMessageBytes, MAX_MESSAGE_BYTES.flag());
+    SettingRules.positiveBytes(receiveBudgetBytes, RECEIVE_BUDGET_BYTES.flag());
+    SettingRules.positiveDuration(wsPingInterval, WS_PING_INTERVAL.flag());
+    SettingRules.positiveDuration(wsIdleTimeout, WS_IDLE_TIMEOUT.flag());
+    SettingRules.positiveDuration(firstMessageTimeout, FIRST_MESSAGE_TIMEOUT.flag());
+    SettingRules.positiveDuration(httpSessionTimeout, HTTP_SESSION_TIMEOUT.flag());
+    SettingRules.positiveBytes(writeQueueMaxBytes, WRITE_QUEUE_MAX_BYTES.flag());
+    SettingRules.positiveDuration(slowConsumerTimeout, SLOW_CONSUMER_TIMEOUT.flag());
+    SettingRules.token(opampAuthToken, OPAMP_AUTH_TOKEN_FILE.flag());
+    SettingRules.token(adminAuthToken, ADMIN_AUTH_TOKEN_FILE.flag());
+    SettingRules.positiveSeconds(heartbeatIntervalSeconds, HEARTBEAT_INTERVAL_SECONDS.flag());
+    check(receiveBudgetBytes >= maxMessageBytes, RECEIVE_BUDGET_BYTES.flag() + ": "
+        + Units.formatBytes(receiveBudgetBytes) + " is less than " + MAX_MESSAGE_BYTES.flag() + " ("
+        + Units.formatBytes(maxMessageBytes) + "), so a message of the largest size could never be received");
+    check(wsIdleTimeout.compareTo(wsPingInterval) > 0, WS_IDLE_TIMEOUT.flag() + ": "
+        + Units.formatDuration(wsIdleTimeout) + " is not longer than " + WS_PING_INTERVAL.flag() + " ("
+        + Units.formatDuration(wsPingInterval) + "), so agents that only answer pings would be closed");
+    check(httpSessionTimeout.getSeconds() > heartbeatIntervalSeconds, HTTP_SESSION_TIMEOUT.flag() + ": "
+        + Units.formatDuration(httpSessionTimeout) + " is not longer than " + HEARTBEAT_INTERVAL_SECONDS.flag()
+        + " (" + heartbeatIntervalSeconds + "), so HTTP agents polling as advised would count as gone");
+  }
+
+  /** All defaults; the node name is derived from the host name and the OpAMP port. */
+  public static GatewaySettings defaults() {
+    return builder().build();
+  }
+
+  /** A builder holding the defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding these settings, to change a few of them. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** These settings with some changed: {@code settings.with(b -> b.opampPort(0))}. */
+  public GatewaySettings with(Consumer<Builder> changes) {
+    Builder builder = toBuilder();
+    changes.accept(builder);
+    return builder.build();
+  }
+
+  /** Every setting, with {@code ***} in place of each token that is set. */
+  @Override
+  public String toString() {
+    StringJoiner text = new StringJoiner(", ", "GatewaySettings[", "]");
+    for (RecordComponent component : GatewaySettings.class.getRecordComponents()) {
+      Object value = valueOf(component);
+      boolean hidden = SECRETS.contains(component.getName()) && value != null;
+      text.add(component.getName() + "=" + (hidden ? "***" : value));
+    }
+    return text.toString();
+  }
+
+  private Object valueOf(RecordComponent component) {
+    try {
+      return component.getAccessor().invoke(this);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void check(boolean holds, String message) {
+    if (!holds) {
+      throw new SettingsException(message);
+    }
+  }
+
+  /** Mutable holder for building {@link GatewaySettings}; starts at the defaults. */
+  public static final class Builder {
+    private String opampHost = "127.0.0.1";
+    private int opampPort = 4320;
+    private String adminHost = "127.0.0.1";
+    private int adminPort = 4321;
+    private String nodeName; // null: derived from the host name and OpAMP port at build()
+    private Path dataDir = Path.of("./data");
+    private Path hazelcastConfig;
+    private long maxMessageBytes = 64L << 20; // the OpAMP specification's default limit
+    private long receiveBudgetBytes = 256L << 20;
+    private Duration wsPingInterval = Duration.ofSeconds(30);
+    private Duration wsIdleTimeout = Duration.ofSeconds(90);
+    private Duration firstMessageTimeout = Duration.ofSeconds(30);
+    private Duration httpSessionTimeout = Duration.ofSeconds(90);
+    private int writeQueueMaxBytes = 256 << 10;
+    private Duration slowConsumerTimeout = Duration.ofSeconds(60);
+    private String opampAuthToken;
+    private String adminAuthToken;
+    private long heartbeatIntervalSeconds = 30;
+
+    private Builder() {
     }
 
-    /** All defaults; the node name is derived from the host name and the OpAMP port. */
-    public static GatewaySettings defaults() {
-        return builder().build();
+    private Builder(GatewaySettings s) {
+      opampHost = s.opampHost;
+      opampPort = s.opampPort;
+      adminHost = s.adminHost;
+      adminPort = s.adminPort;
+      nodeName = s.nodeName;
+      dataDir = s.dataDir;
+      hazelcastConfig = s.hazelcastConfig;
+      maxMessageBytes = s.maxMessageBytes;
+      receiveBudgetBytes = s.receiveBudgetBytes;
+      wsPingInterval = s.wsPingInterval;
+      wsIdleTimeout = s.wsIdleTimeout;
+      firstMessageTimeout = s.firstMessageTimeout;
+      httpSessionTimeout = s.httpSessionTimeout;
+      writeQueueMaxBytes = s.writeQueueMaxBytes;
+      slowConsumerTimeout = s.slowConsumerTimeout;
+      opampAuthToken = s.opampAuthToken;
+      adminAuthToken = s.adminAuthToken;
+      heartbeatIntervalSeconds = s.heartbeatIntervalSeconds;
     }
 
-    /** A builder holding the defaults. */
-    public static Builder builder() {
-        return new Builder();
+    public Builder opampHost(String value) {
+      opampHost = value;
+      return this;
     }
 
-    /** A builder holding these settings, to change a few of them. */
-    public Builder toBuilder() {
-        return new Builder(this);
+    public Builder opampPort(int value) {
+      opampPort = value;
+      return this;
     }
 
-    /** These settings with some changed: {@code settings.with(b -> b.opampPort(0))}. */
-    public GatewaySettings with(Consumer<Builder> changes) {
-        Builder builder = toBuilder();
-        changes.accept(builder);
-        return builder.build();
+    public Builder adminHost(String value) {
+      adminHost = value;
+      return this;
     }
 
-    /** Every setting, with {@code ***} in place of each token that is set. */
-    @Override
-    public String toString() {
-        StringJoiner text = new StringJoiner(", ", "GatewaySettings[", "]");
-        for (RecordComponent component : GatewaySettings.class.getRecordComponents()) {
-            Object value = valueOf(component);
-            boolean hidden = SECRETS.contains(component.getName()) && value != null;
-            text.add(component.getName() + "=" + (hidden ? "***" : value));
-        }
-        return text.toString();
+    public Builder adminPort(int value) {
+      adminPort = value;
+      return this;
     }
 
-    private Object valueOf(RecordComponent component) {
-        try {
-            return component.getAccessor().invoke(this);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
+    /** {@code null} derives the name from the host name and OpAMP port again. */
+    public Builder nodeName(String value) {
+      nodeName = value;
+      return this;
     }
 
-    private static void check(boolean holds, String message) {
-        if (!holds) {
-            throw new SettingsException(message);
-        }
+    public Builder dataDir(Path value) {
+      dataDir = value;
+      return this;
     }
 
-    /** Mutable holder for building {@link GatewaySettings}; starts at the defaults. */
-    public static final class Builder {
-        private String opampHost = "127.0.0.1";
-        private int opampPort = 4320;
-        private String adminHost = "127.0.0.1";
-        private int adminPort = 4321;
-        private String nodeName; // null: derived from the host name and OpAMP port at build()
-        private Path dataDir = Path.of("./data");
-        private Path hazelcastConfig;
-        private long maxMessageBytes = 64L << 20; // the OpAMP specification's default limit
-        private long receiveBudgetBytes = 256L << 20;
-        private Duration wsPingInterval = Duration.ofSeconds(30);
-        private Duration wsIdleTimeout = Duration.ofSeconds(90);
-        private Duration firstMessageTimeout = Duration.ofSeconds(30);
-        private Duration httpSessionTimeout = Duration.ofSeconds(90);
-        private int writeQueueMaxBytes = 256 << 10;
-        private Duration slowConsumerTimeout = Duration.ofSeconds(60);
-        private String opampAuthToken;
-        private String adminAuthToken;
-        private long heartbeatIntervalSeconds = 30;
-
-        private Builder() {
-        }
-
-        private Builder(GatewaySettings s) {
-            opampHost = s.opampHost;
-            opampPort = s.opampPort;
-            adminHost = s.adminHost;
-            adminPort = s.adminPort;
-            nodeName = s.nodeName;
-            dataDir = s.dataDir;
-            hazelcastConfig = s.hazelcastConfig;
-            maxMessageBytes = s.maxMessageBytes;
-            receiveBudgetBytes = s.receiveBudgetBytes;
-            wsPingInterval = s.wsPingInterval;
-            wsIdleTimeout = s.wsIdleTimeout;
-            firstMessageTimeout = s.firstMessageTimeout;
-            httpSessionTimeout = s.httpSessionTimeout;
-            writeQueueMaxBytes = s.writeQueueMaxBytes;
-            slowConsumerTimeout = s.slowConsumerTimeout;
-            opampAuthToken = s.opampAuthToken;
-            adminAuthToken = s.adminAuthToken;
-            heartbeatIntervalSeconds = s.heartbeatIntervalSeconds;
-        }
-
-        public Builder opampHost(String value) {
-            opampHost = value;
-            return this;
-        }
-
-        public Builder opampPort(int value) {
-            opampPort = value;
-            return this;
-        }
-
-        public Builder adminHost(String value) {
-            adminHost = value;
-            return this;
-        }
-
-        public Builder adminPort(int value) {
-            adminPort = value;
-            return this;
-        }
-
-        /** {@code null} derives the name from the host name and OpAMP port again. */
-        public Builder nodeName(String value) {
-            nodeName = value;
-            return this;
-        }
-
-        public Builder dataDir(Path value) {
-            dataDir = value;
-            return this;
-        }
-
-        /** {@code null} selects the built-in standalone Hazelcast config. */
-        public Builder hazelcastConfig(Path value) {
-            hazelcastConfig = value;
-            return this;
-        }
-
-        public Builder maxMessageBytes(long value) {
-            maxMessageBytes = value;
-            return this;
-        }
-
-        public Builder receiveBudgetBytes(long value) {
-            receiveBudgetBytes = value;
-            return this;
-        }
-
-        public Builder wsPingInterval(Duration value) {
-            wsPingInterval = value;
-            return this;
-        }
-
-        public Builder wsIdleTimeout(Duration value) {
-            wsIdleTimeout = value;
-            return this;
-        }
-
-        public Builder firstMessageTimeout(Duration value) {
-            firstMessageTimeout = value;
-            return this;
-        }
-
-        public Builder httpSessionTimeout(Duration value) {
-            httpSessionTimeout = value;
-            return this;
-        }
-
-        public Builder writeQueueMaxBytes(int value) {
-            writeQueueMaxBytes = value;
-            return this;
-        }
-
-        public Builder slowConsumerTimeout(Duration value) {
-            slowConsumerTimeout = value;
-            return this;
-        }
-
-        /** {@code null} lets agents connect without a token. */
-        public Builder opampAuthToken(String value) {
-            opampAuthToken = value;
-            return this;
-        }
-
-        /** {@code null} lets admin clients in without a token. */
-        public Builder adminAuthToken(String value) {
-            adminAuthToken = value;
-            return this;
-        }
-
-        public Builder heartbeatIntervalSeconds(long value) {
-            heartbeatIntervalSeconds = value;
-            return this;
-        }
-
-        /** The checked settings; throws {@link SettingsException} naming the first bad value. */
-        public GatewaySettings build() {
-            String name = nodeName != null ? nodeName : NodeNames.derived(opampPort);
-            return new GatewaySettings(opampHost, opampPort, adminHost, adminPort, name, dataDir, hazelcastConfig,
-                    maxMessageBytes, receiveBudgetBytes, wsPingInterval, wsIdleTimeout, firstMessageTimeout,
-                    httpSessionTimeout, writeQueueMaxBytes, slowConsumerTimeout, opampAuthToken, adminAuthToken,
-                    heartbeatIntervalSeconds);
-        }
+    /** {@code null} selects the built-in standalone Hazelcast config. */
+    public Builder hazelcastConfig(Path value) {
+      hazelcastConfig = value;
+      return this;
     }
+
+    public Builder maxMessageBytes(long value) {
+      maxMessageBytes = value;
+      return this;
+    }
+
+    public Builder receiveBudgetBytes(long value) {
+      receiveBudgetBytes = value;
+      return this;
+    }
+
+    public Builder wsPingInterval(Duration value) {
+      wsPingInterval = value;
+      return this;
+    }
+
+    public Builder wsIdleTimeout(Duration value) {
+      wsIdleTimeout = value;
+      return this;
+    }
+
+    public Builder firstMessageTimeout(Duration value) {
+      firstMessageTimeout = value;
+      return this;
+    }
+
+    public Builder httpSessionTimeout(Duration value) {
+      httpSessionTimeout = value;
+      return this;
+    }
+
+    public Builder writeQueueMaxBytes(int value) {
+      writeQueueMaxBytes = value;
+      return this;
+    }
+
+    public Builder slowConsumerTimeout(Duration value) {
+      slowConsumerTimeout = value;
+      return this;
+    }
+
+    /** {@code null} lets agents connect without a token. */
+    public Builder opampAuthToken(String value) {
+      opampAuthToken = value;
+      return this;
+    }
+
+    /** {@code null} lets admin clients in without a token. */
+    public Builder adminAuthToken(String value) {
+      adminAuthToken = value;
+      return this;
+    }
+
+    public Builder heartbeatIntervalSeconds(long value) {
+      heartbeatIntervalSeconds = value;
+      return this;
+    }
+
+    /** The checked settings; throws {@link SettingsException} naming the first bad value. */
+    public GatewaySettings build() {
+      String name = nodeName != null ? nodeName : NodeNames.derived(opampPort);
+      return new GatewaySettings(opampHost, opampPort, adminHost, adminPort, name, dataDir, hazelcastConfig,
+          maxMessageBytes, receiveBudgetBytes, wsPingInterval, wsIdleTimeout, firstMessageTimeout,
+          httpSessionTimeout, writeQueueMaxBytes, slowConsumerTimeout, opampAuthToken, adminAuthToken,
+          heartbeatIntervalSeconds);
+    }
+  }
 }

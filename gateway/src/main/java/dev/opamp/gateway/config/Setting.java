@@ -12,89 +12,89 @@ import java.util.function.Function;
  * with dashes, the flag and the settings-file key, so the three spellings cannot drift apart.
  */
 enum Setting {
-    OPAMP_HOST("HOST", "Address the OpAMP endpoint listens on",
-            s -> s.opampHost(), (b, v) -> b.opampHost(v.host())),
-    OPAMP_PORT("PORT", "OpAMP port, for WebSocket and HTTP; 0 picks a free one",
-            s -> Integer.toString(s.opampPort()), (b, v) -> b.opampPort(v.port())),
-    ADMIN_HOST("HOST", "Address the admin API and metrics listen on",
-            s -> s.adminHost(), (b, v) -> b.adminHost(v.host())),
-    ADMIN_PORT("PORT", "Admin port (API, metrics, probes); 0 picks a free one",
-            s -> Integer.toString(s.adminPort()), (b, v) -> b.adminPort(v.port())),
-    NODE_NAME("NAME", "This node's name in the cluster, agent records and metrics",
-            s -> "<host name>-<opamp port>", (b, v) -> b.nodeName(v.nodeName())),
-    DATA_DIR("DIR", "Directory for this node's persisted state",
-            s -> s.dataDir().toString(), (b, v) -> b.dataDir(v.path())),
-    HAZELCAST_CONFIG("FILE", "Hazelcast member config file, XML or YAML",
-            s -> "built-in standalone config", (b, v) -> b.hazelcastConfig(v.path())),
-    MAX_MESSAGE_BYTES("SIZE", "Largest OpAMP message accepted from an agent",
-            s -> Units.formatBytes(s.maxMessageBytes()), (b, v) -> b.maxMessageBytes(v.bytes())),
-    RECEIVE_BUDGET_BYTES("SIZE", "Node-wide limit on inbound message bytes being assembled",
-            s -> Units.formatBytes(s.receiveBudgetBytes()), (b, v) -> b.receiveBudgetBytes(v.bytes())),
-    WS_PING_INTERVAL("DURATION", "How often a quiet WebSocket is pinged",
-            s -> Units.formatDuration(s.wsPingInterval()), (b, v) -> b.wsPingInterval(v.duration())),
-    WS_IDLE_TIMEOUT("DURATION", "Close a WebSocket silent this long (not even a pong)",
-            s -> Units.formatDuration(s.wsIdleTimeout()), (b, v) -> b.wsIdleTimeout(v.duration())),
-    FIRST_MESSAGE_TIMEOUT("DURATION", "Close a WebSocket whose first OpAMP message is this late",
-            s -> Units.formatDuration(s.firstMessageTimeout()), (b, v) -> b.firstMessageTimeout(v.duration())),
-    HTTP_SESSION_TIMEOUT("DURATION", "An HTTP agent silent this long counts as disconnected",
-            s -> Units.formatDuration(s.httpSessionTimeout()), (b, v) -> b.httpSessionTimeout(v.duration())),
-    WRITE_QUEUE_MAX_BYTES("SIZE", "Bytes a session may queue for sending before it is full",
-            s -> Units.formatBytes(s.writeQueueMaxBytes()), (b, v) -> b.writeQueueMaxBytes(v.intBytes())),
-    SLOW_CONSUMER_TIMEOUT("DURATION", "Close a session whose write queue stays full for this long",
-            s -> Units.formatDuration(s.slowConsumerTimeout()), (b, v) -> b.slowConsumerTimeout(v.duration())),
-    OPAMP_AUTH_TOKEN_FILE("FILE", "File holding the bearer token agents must send",
-            s -> "none, agents need no token", (b, v) -> b.opampAuthToken(v.tokenFromFile())),
-    ADMIN_AUTH_TOKEN_FILE("FILE", "File holding the bearer token admin clients must send",
-            s -> "none, admin clients need no token", (b, v) -> b.adminAuthToken(v.tokenFromFile())),
-    HEARTBEAT_INTERVAL_SECONDS("SECONDS", "Heartbeat and poll interval agents are expected to keep",
-            s -> Long.toString(s.heartbeatIntervalSeconds()), (b, v) -> b.heartbeatIntervalSeconds(v.seconds()));
+  OPAMP_HOST("HOST", "Address the OpAMP endpoint listens on",
+      s -> s.opampHost(), (b, v) -> b.opampHost(v.host())),
+  OPAMP_PORT("PORT", "OpAMP port, for WebSocket and HTTP; 0 picks a free one",
+      s -> Integer.toString(s.opampPort()), (b, v) -> b.opampPort(v.port())),
+  ADMIN_HOST("HOST", "Address the admin API and metrics listen on",
+      s -> s.adminHost(), (b, v) -> b.adminHost(v.host())),
+  ADMIN_PORT("PORT", "Admin port (API, metrics, probes); 0 picks a free one",
+      s -> Integer.toString(s.adminPort()), (b, v) -> b.adminPort(v.port())),
+  NODE_NAME("NAME", "This node's name in the cluster, agent records and metrics",
+      s -> "<host name>-<opamp port>", (b, v) -> b.nodeName(v.nodeName())),
+  DATA_DIR("DIR", "Directory for this node's persisted state",
+      s -> s.dataDir().toString(), (b, v) -> b.dataDir(v.path())),
+  HAZELCAST_CONFIG("FILE", "Hazelcast member config file, XML or YAML",
+      s -> "built-in standalone config", (b, v) -> b.hazelcastConfig(v.path())),
+  MAX_MESSAGE_BYTES("SIZE", "Largest OpAMP message accepted from an agent",
+      s -> Units.formatBytes(s.maxMessageBytes()), (b, v) -> b.maxMessageBytes(v.bytes())),
+  RECEIVE_BUDGET_BYTES("SIZE", "Node-wide limit on inbound message bytes being assembled",
+      s -> Units.formatBytes(s.receiveBudgetBytes()), (b, v) -> b.receiveBudgetBytes(v.bytes())),
+  WS_PING_INTERVAL("DURATION", "How often a quiet WebSocket is pinged",
+      s -> Units.formatDuration(s.wsPingInterval()), (b, v) -> b.wsPingInterval(v.duration())),
+  WS_IDLE_TIMEOUT("DURATION", "Close a WebSocket silent this long (not even a pong)",
+      s -> Units.formatDuration(s.wsIdleTimeout()), (b, v) -> b.wsIdleTimeout(v.duration())),
+  FIRST_MESSAGE_TIMEOUT("DURATION", "Close a WebSocket whose first OpAMP message is this late",
+      s -> Units.formatDuration(s.firstMessageTimeout()), (b, v) -> b.firstMessageTimeout(v.duration())),
+  HTTP_SESSION_TIMEOUT("DURATION", "An HTTP agent silent this long counts as disconnected",
+      s -> Units.formatDuration(s.httpSessionTimeout()), (b, v) -> b.httpSessionTimeout(v.duration())),
+  WRITE_QUEUE_MAX_BYTES("SIZE", "Bytes a session may queue for sending before it is full",
+      s -> Units.formatBytes(s.writeQueueMaxBytes()), (b, v) -> b.writeQueueMaxBytes(v.intBytes())),
+  SLOW_CONSUMER_TIMEOUT("DURATION", "Close a session whose write queue stays full for this long",
+      s -> Units.formatDuration(s.slowConsumerTimeout()), (b, v) -> b.slowConsumerTimeout(v.duration())),
+  OPAMP_AUTH_TOKEN_FILE("FILE", "File holding the bearer token agents must send",
+      s -> "none, agents need no token", (b, v) -> b.opampAuthToken(v.tokenFromFile())),
+  ADMIN_AUTH_TOKEN_FILE("FILE", "File holding the bearer token admin clients must send",
+      s -> "none, admin clients need no token", (b, v) -> b.adminAuthToken(v.tokenFromFile())),
+  HEARTBEAT_INTERVAL_SECONDS("SECONDS", "Heartbeat and poll interval agents are expected to keep",
+      s -> Long.toString(s.heartbeatIntervalSeconds()), (b, v) -> b.heartbeatIntervalSeconds(v.seconds()));
 
-    /** Prefix of every environment variable the gateway reads. */
-    static final String ENV_PREFIX = "OPAMP_GATEWAY_";
+  /** Prefix of every environment variable the gateway reads. */
+  static final String ENV_PREFIX = "OPAMP_GATEWAY_";
 
-    private final String paramLabel;
-    private final String description;
-    private final Function<GatewaySettings, String> shownDefault;
-    private final BiConsumer<GatewaySettings.Builder, SettingValue> apply;
+  private final String paramLabel;
+  private final String description;
+  private final Function<GatewaySettings, String> shownDefault;
+  private final BiConsumer<GatewaySettings.Builder, SettingValue> apply;
 
-    Setting(String paramLabel, String description, Function<GatewaySettings, String> shownDefault,
-            BiConsumer<GatewaySettings.Builder, SettingValue> apply) {
-        this.paramLabel = paramLabel;
-        this.description = description;
-        this.shownDefault = shownDefault;
-        this.apply = apply;
-    }
+  Setting(String paramLabel, String description, Function<GatewaySettings, String> shownDefault,
+      BiConsumer<GatewaySettings.Builder, SettingValue> apply) {
+    this.paramLabel = paramLabel;
+    this.description = description;
+    this.shownDefault = shownDefault;
+    this.apply = apply;
+  }
 
-    /** The settings-file key: {@code opamp-port}. */
-    String key() {
-        return name().toLowerCase(Locale.ROOT).replace('_', '-');
-    }
+  /** The settings-file key: {@code opamp-port}. */
+  String key() {
+    return name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
 
-    /** The command-line flag: {@code --opamp-port}. */
-    String flag() {
-        return "--" + key();
-    }
+  /** The command-line flag: {@code --opamp-port}. */
+  String flag() {
+    return "--" + key();
+  }
 
-    /** The environment variable: {@code OPAMP_GATEWAY_OPAMP_PORT}. */
-    String envVariable() {
-        return ENV_PREFIX + name();
-    }
+  /** The environment variable: {@code OPAMP_GATEWAY_OPAMP_PORT}. */
+  String envVariable() {
+    return ENV_PREFIX + name();
+  }
 
-    String paramLabel() {
-        return paramLabel;
-    }
+  String paramLabel() {
+    return paramLabel;
+  }
 
-    /** The {@code --help} text: a one-line description, then the default taken from {@code defaults}. */
-    String[] help(GatewaySettings defaults) {
-        return new String[] {description, "Default: " + shownDefault.apply(defaults)};
-    }
+  /** The {@code --help} text: a one-line description, then the default taken from {@code defaults}. */
+  String[] help(GatewaySettings defaults) {
+    return new String[] {description, "Default: " + shownDefault.apply(defaults)};
+  }
 
-    /** Parses and checks {@code value}, then stores it in {@code builder}. */
-    void applyTo(GatewaySettings.Builder builder, SettingValue value) {
-        apply.accept(builder, value);
-    }
+  /** Parses and checks {@code value}, then stores it in {@code builder}. */
+  void applyTo(GatewaySettings.Builder builder, SettingValue value) {
+    apply.accept(builder, value);
+  }
 
-    static Optional<Setting> forKey(String key) {
-        return Arrays.stream(values()).filter(s -> s.key().equals(key)).findFirst();
-    }
+  static Optional<Setting> forKey(String key) {
+    return Arrays.stream(values()).filter(s -> s.key().equals(key)).findFirst();
+  }
 }

@@ -10,75 +10,75 @@ import java.util.regex.Pattern;
  */
 final class SettingRules {
 
-    // Node names end up in agent records, metric labels and the Hazelcast instance name.
-    private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+  // Node names end up in agent records, metric labels and the Hazelcast instance name.
+  private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
-    private SettingRules() {
-    }
+  private SettingRules() {
+  }
 
-    static int port(int port, String label) {
-        if (port < 0 || port > 65_535) {
-            throw new SettingsException(label + ": " + port + " " + notAPort());
-        }
-        return port;
+  static int port(int port, String label) {
+    if (port < 0 || port > 65_535) {
+      throw new SettingsException(label + ": " + port + " " + notAPort());
     }
+    return port;
+  }
 
-    static String notAPort() {
-        return "is not a port number (1-65535, or 0 for any free port)";
-    }
+  static String notAPort() {
+    return "is not a port number (1-65535, or 0 for any free port)";
+  }
 
-    static String host(String host, String label) {
-        if (host == null || host.isBlank() || host.chars().anyMatch(Character::isWhitespace)) {
-            throw new SettingsException(label + ": \"" + host + "\" is not a host name or address");
-        }
-        return host;
+  static String host(String host, String label) {
+    if (host == null || host.isBlank() || host.chars().anyMatch(Character::isWhitespace)) {
+      throw new SettingsException(label + ": \"" + host + "\" is not a host name or address");
     }
+    return host;
+  }
 
-    static String nodeName(String name, String label) {
-        if (name == null || !NODE_NAME.matcher(name).matches()) {
-            throw new SettingsException(label + ": \"" + name
-                    + "\" is not a node name (1-63 letters, digits, '.', '_' or '-', starting with a letter or digit)");
-        }
-        return name;
+  static String nodeName(String name, String label) {
+    if (name == null || !NODE_NAME.matcher(name).matches()) {
+      throw new SettingsException(label + ": \"" + name
+          + "\" is not a node name (1-63 letters, digits, '.', '_' or '-', starting with a letter or digit)");
     }
+    return name;
+  }
 
-    static long positiveBytes(long bytes, String label) {
-        if (bytes <= 0) {
-            throw new SettingsException(label + ": " + Units.formatBytes(bytes) + " is not a size above zero");
-        }
-        return bytes;
+  static long positiveBytes(long bytes, String label) {
+    if (bytes <= 0) {
+      throw new SettingsException(label + ": " + Units.formatBytes(bytes) + " is not a size above zero");
     }
+    return bytes;
+  }
 
-    static Duration positiveDuration(Duration duration, String label) {
-        if (duration == null || duration.isNegative() || duration.isZero()) {
-            throw new SettingsException(label + ": " + (duration == null ? "nothing" : Units.formatDuration(duration))
-                    + " is not a duration above zero");
-        }
-        return duration;
+  static Duration positiveDuration(Duration duration, String label) {
+    if (duration == null || duration.isNegative() || duration.isZero()) {
+      throw new SettingsException(label + ": " + (duration == null ? "nothing" : Units.formatDuration(duration))
+          + " is not a duration above zero");
     }
+    return duration;
+  }
 
-    static long positiveSeconds(long seconds, String label) {
-        if (seconds <= 0) {
-            throw new SettingsException(label + ": " + seconds + " is not a number of seconds above zero");
-        }
-        return seconds;
+  static long positiveSeconds(long seconds, String label) {
+    if (seconds <= 0) {
+      throw new SettingsException(label + ": " + seconds + " is not a number of seconds above zero");
     }
+    return seconds;
+  }
 
-    /**
-     * A bearer token must be sendable in an {@code Authorization} header as is. The message
-     * never quotes the token: it is a secret.
-     */
-    static String token(String token, String label) {
-        if (token == null) {
-            return null;
-        }
-        if (token.isEmpty()) {
-            throw new SettingsException(label + ": the token is empty");
-        }
-        if (!token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
-            throw new SettingsException(label
-                    + ": the token may hold only visible ASCII characters (no spaces or line breaks inside it)");
-        }
-        return token;
+  /**
+   * A bearer token must be sendable in an {@code Authorization} header as is. The message
+   * never quotes the token: it is a secret.
+   */
+  static String token(String token, String label) {
+    if (token == null) {
+      return null;
     }
+    if (token.isEmpty()) {
+      throw new SettingsException(label + ": the token is empty");
+    }
+    if (!token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+      throw new SettingsException(label
+          + ": the token may hold only visible ASCII characters (no spaces or line breaks inside it)");
+    }
+    return token;
+  }
 }

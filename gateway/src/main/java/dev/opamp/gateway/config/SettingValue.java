@@ -15,84 +15,84 @@ import java.util.function.Supplier;
  */
 record SettingValue(String text, String source) {
 
-    String host() {
-        return SettingRules.host(text.strip(), source);
-    }
+  String host() {
+    return SettingRules.host(text.strip(), source);
+  }
 
-    int port() {
-        try {
-            return SettingRules.port(Integer.parseInt(text.strip()), source);
-        } catch (NumberFormatException e) {
-            throw invalid(SettingRules.notAPort());
-        }
+  int port() {
+    try {
+      return SettingRules.port(Integer.parseInt(text.strip()), source);
+    } catch (NumberFormatException e) {
+      throw invalid(SettingRules.notAPort());
     }
+  }
 
-    String nodeName() {
-        return SettingRules.nodeName(text.strip(), source);
-    }
+  String nodeName() {
+    return SettingRules.nodeName(text.strip(), source);
+  }
 
-    Path path() {
-        if (text.isBlank()) {
-            throw new SettingsException(source + ": needs a file or directory path");
-        }
-        try {
-            return Path.of(text.strip());
-        } catch (InvalidPathException e) {
-            throw invalid("is not a valid path (" + e.getReason() + ")");
-        }
+  Path path() {
+    if (text.isBlank()) {
+      throw new SettingsException(source + ": needs a file or directory path");
     }
+    try {
+      return Path.of(text.strip());
+    } catch (InvalidPathException e) {
+      throw invalid("is not a valid path (" + e.getReason() + ")");
+    }
+  }
 
-    Duration duration() {
-        return SettingRules.positiveDuration(parse(() -> Units.parseDuration(text)), source);
-    }
+  Duration duration() {
+    return SettingRules.positiveDuration(parse(() -> Units.parseDuration(text)), source);
+  }
 
-    long bytes() {
-        return SettingRules.positiveBytes(parse(() -> Units.parseBytes(text)), source);
-    }
+  long bytes() {
+    return SettingRules.positiveBytes(parse(() -> Units.parseBytes(text)), source);
+  }
 
-    int intBytes() {
-        long bytes = bytes();
-        if (bytes > Integer.MAX_VALUE) {
-            throw invalid("is too large (at most " + Integer.MAX_VALUE + " bytes)");
-        }
-        return (int) bytes;
+  int intBytes() {
+    long bytes = bytes();
+    if (bytes > Integer.MAX_VALUE) {
+      throw invalid("is too large (at most " + Integer.MAX_VALUE + " bytes)");
     }
+    return (int) bytes;
+  }
 
-    /** A plain number of seconds, or a duration that is a whole number of seconds. */
-    long seconds() {
-        String plain = text.strip();
-        Duration duration = plain.chars().allMatch(Character::isDigit) && !plain.isEmpty()
-                ? parse(() -> Units.parseDuration(plain + "s"))
-                : duration();
-        if (duration.toMillis() % 1000 != 0) {
-            throw invalid("is not a whole number of seconds");
-        }
-        return SettingRules.positiveSeconds(duration.getSeconds(), source);
+  /** A plain number of seconds, or a duration that is a whole number of seconds. */
+  long seconds() {
+    String plain = text.strip();
+    Duration duration = plain.chars().allMatch(Character::isDigit) && !plain.isEmpty()
+        ? parse(() -> Units.parseDuration(plain + "s"))
+        : duration();
+    if (duration.toMillis() % 1000 != 0) {
+      throw invalid("is not a whole number of seconds");
     }
+    return SettingRules.positiveSeconds(duration.getSeconds(), source);
+  }
 
-    /** The trimmed contents of the file this value names; the token itself never appears in a message. */
-    String tokenFromFile() {
-        Path file = path();
-        String token;
-        try {
-            token = Files.readString(file).strip();
-        } catch (CharacterCodingException e) {
-            throw new SettingsException(source + ": " + file + " is not UTF-8 text", e);
-        } catch (IOException e) {
-            throw SettingsException.unreadable(source, file, e);
-        }
-        return SettingRules.token(token, source);
+  /** The trimmed contents of the file this value names; the token itself never appears in a message. */
+  String tokenFromFile() {
+    Path file = path();
+    String token;
+    try {
+      token = Files.readString(file).strip();
+    } catch (CharacterCodingException e) {
+      throw new SettingsException(source + ": " + file + " is not UTF-8 text", e);
+    } catch (IOException e) {
+      throw SettingsException.unreadable(source, file, e);
     }
+    return SettingRules.token(token, source);
+  }
 
-    private <T> T parse(Supplier<T> parser) {
-        try {
-            return parser.get();
-        } catch (IllegalArgumentException e) {
-            throw invalid(e.getMessage());
-        }
+  private <T> T parse(Supplier<T> parser) {
+    try {
+      return parser.get();
+    } catch (IllegalArgumentException e) {
+      throw invalid(e.getMessage());
     }
+  }
 
-    private SettingsException invalid(String problem) {
-        return new SettingsException(source + ": \"" + text + "\" " + problem);
-    }
+  private SettingsException invalid(String problem) {
+    return new SettingsException(source + ": \"" + text + "\" " + problem);
+  }
 }

@@ -23,79 +23,79 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ClusterNodeTest {
 
-    @TempDir
-    Path dir;
+  @TempDir
+  Path dir;
 
-    private Vertx vertx;
+  private Vertx vertx;
 
-    @BeforeEach
-    void startVertx() {
-        vertx = Vertx.vertx();
+  @BeforeEach
+  void startVertx() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterEach
+  void closeVertx() throws Exception {
+    await(vertx.close());
+  }
+
+  @Test
+  void startsAStandaloneMemberThatHoldsData() throws Exception {
+    Path dataDir = dir.resolve("data");
+    GatewaySettings settings = GatewaySettings.defaults().with(b -> b.dataDir(dataDir));
+    ClusterNode node = await(ClusterNode.start(vertx, settings));
+    try {
+      assertTrue(node.isRunning());
+      assertTrue(Files.isDirectory(dataDir), "the data directory is created");
+      assertEquals(settings.nodeName(), node.nodeName());
+      assertEquals("opamp-gateway-" + settings.nodeName(), node.hazelcast().getName());
+      assertEquals("opamp-gateway", node.hazelcast().getConfig().getClusterName());
+      assertEquals(settings.nodeName(),
+          node.hazelcast().getCluster().getLocalMember().getAttribute(ClusterNode.NODE_ATTRIBUTE));
+      assertEquals(1, node.hazelcast().getCluster().getMembers().size());
+
+      IMap<String, String> agents = node.hazelcast().getMap(FleetStore.AGENTS_MAP);
+      agents.put("0123456789abcdef0123456789abcdef", "record");
+      assertEquals("record", agents.get("0123456789abcdef0123456789abcdef"));
+    } finally {
+      await(node.stop(vertx));
     }
+    assertFalse(node.isRunning());
+  }
 
-    @AfterEach
-    void closeVertx() throws Exception {
-        await(vertx.close());
-    }
+  @Test
+  void aMissingHazelcastConfigFailsNamingTheSetting() {
+    Path missing = dir.resolve("nowhere.yaml");
+    GatewaySettings settings = GatewaySettings.defaults()
+        .with(b -> b.dataDir(dir.resolve("data")).hazelcastConfig(missing));
+    SettingsException e = startFailure(settings);
+    assertEquals("--hazelcast-config: cannot read " + missing + " (no such file)", e.getMessage());
+  }
 
-    @Test
-    void startsAStandaloneMemberThatHoldsData() throws Exception {
-        Path dataDir = dir.resolve("data");
-        GatewaySettings settings = GatewaySettings.defaults().with(b -> b.dataDir(dataDir));
-        ClusterNode node = await(ClusterNode.start(vertx, settings));
-        try {
-            assertTrue(node.isRunning());
-            assertTrue(Files.isDirectory(dataDir), "the data directory is created");
-            assertEquals(settings.nodeName(), node.nodeName());
-            assertEquals("opamp-gateway-" + settings.nodeName(), node.hazelcast().getName());
-            assertEquals("opamp-gateway", node.hazelcast().getConfig().getClusterName());
-            assertEquals(settings.nodeName(),
-                    node.hazelcast().getCluster().getLocalMember().getAttribute(ClusterNode.NODE_ATTRIBUTE));
-            assertEquals(1, node.hazelcast().getCluster().getMembers().size());
+  @Test
+  void anInvalidHazelcastConfigFailsNamingTheSetting() throws Exception {
+    Path invalid = Files.writeString(dir.resolve("invalid.yaml"), "hazelcast:\n  no-such-section: 1\n");
+    GatewaySettings settings = GatewaySettings.defaults()
+        .with(b -> b.dataDir(dir.resolve("data")).hazelcastConfig(invalid));
+    String message = startFailure(settings).getMessage();
+    assertTrue(message.startsWith("--hazelcast-config: " + invalid + " is not a valid Hazelcast member config ("),
+        message);
+    assertTrue(message.contains("[no-such-section] is not permitted at #/hazelcast"), message);
+    assertFalse(message.contains("\n"), message);
+  }
 
-            IMap<String, String> agents = node.hazelcast().getMap(FleetStore.AGENTS_MAP);
-            agents.put("0123456789abcdef0123456789abcdef", "record");
-            assertEquals("record", agents.get("0123456789abcdef0123456789abcdef"));
-        } finally {
-            await(node.stop(vertx));
-        }
-        assertFalse(node.isRunning());
-    }
+  @Test
+  void aDataDirThatIsAFileFailsNamingTheSetting() throws Exception {
+    Path file = Files.writeString(dir.resolve("file"), "");
+    SettingsException e = startFailure(GatewaySettings.defaults().with(b -> b.dataDir(file)));
+    assertEquals("--data-dir: " + file + " exists and is not a directory", e.getMessage());
+  }
 
-    @Test
-    void aMissingHazelcastConfigFailsNamingTheSetting() {
-        Path missing = dir.resolve("nowhere.yaml");
-        GatewaySettings settings = GatewaySettings.defaults()
-                .with(b -> b.dataDir(dir.resolve("data")).hazelcastConfig(missing));
-        SettingsException e = startFailure(settings);
-        assertEquals("--hazelcast-config: cannot read " + missing + " (no such file)", e.getMessage());
-    }
+  private SettingsException startFailure(GatewaySettings settings) {
+    ExecutionException e = assertThrows(ExecutionException.class, () -> await(ClusterNode.start(vertx, settings)));
+    return assertInstanceOf(SettingsException.class, e.getCause());
+  }
 
-    @Test
-    void anInvalidHazelcastConfigFailsNamingTheSetting() throws Exception {
-        Path invalid = Files.writeString(dir.resolve("invalid.yaml"), "hazelcast:\n  no-such-section: 1\n");
-        GatewaySettings settings = GatewaySettings.defaults()
-                .with(b -> b.dataDir(dir.resolve("data")).hazelcastConfig(invalid));
-        String message = startFailure(settings).getMessage();
-        assertTrue(message.startsWith("--hazelcast-config: " + invalid + " is not a valid Hazelcast member config ("),
-                message);
-        assertTrue(message.contains("[no-such-section] is not permitted at #/hazelcast"), message);
-        assertFalse(message.contains("\n"), message);
-    }
-
-    @Test
-    void aDataDirThatIsAFileFailsNamingTheSetting() throws Exception {
-        Path file = Files.writeString(dir.resolve("file"), "");
-        SettingsException e = startFailure(GatewaySettings.defaults().with(b -> b.dataDir(file)));
-        assertEquals("--data-dir: " + file + " exists and is not a directory", e.getMessage());
-    }
-
-    private SettingsException startFailure(GatewaySettings settings) {
-        ExecutionException e = assertThrows(ExecutionException.class, () -> await(ClusterNode.start(vertx, settings)));
-        return assertInstanceOf(SettingsException.class, e.getCause());
-    }
-
-    private static <T> T await(Future<T> future) throws Exception {
-        return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-    }
+  private static <T> T await(Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
 }

@@ -20,55 +20,55 @@ import org.junit.jupiter.api.io.TempDir;
 
 class MemberConfigTest {
 
-    @TempDir
-    Path dir;
+  @TempDir
+  Path dir;
 
-    @Test
-    void theBuiltInConfigIsALoopbackClusterOfOne() {
-        Config config = MemberConfig.forNode(GatewaySettings.builder().nodeName("n1").build());
-        assertEquals("opamp-gateway", config.getClusterName());
-        assertEquals("opamp-gateway-n1", config.getInstanceName());
-        assertEquals("n1", config.getMemberAttributeConfig().getAttributes().get(ClusterNode.NODE_ATTRIBUTE));
-        assertEquals(5701, config.getNetworkConfig().getPort());
-        assertTrue(config.getNetworkConfig().isPortAutoIncrement());
-        assertEquals(List.of("127.0.0.1"), List.copyOf(config.getNetworkConfig().getInterfaces().getInterfaces()));
-        JoinConfig join = config.getNetworkConfig().getJoin();
-        assertFalse(join.getAutoDetectionConfig().isEnabled());
-        assertFalse(join.getMulticastConfig().isEnabled());
-        assertFalse(join.getTcpIpConfig().isEnabled());
-        assertFalse(config.getJetConfig().isEnabled());
-        assertEquals("false", config.getProperty("hazelcast.phone.home.enabled"));
-        assertEquals("false", config.getProperty("hazelcast.shutdownhook.enabled"));
-        for (String map : List.of(FleetStore.AGENTS_MAP, FleetStore.CONFIG_BLOBS_MAP)) {
-            MapConfig mapConfig = config.getMapConfigOrNull(map);
-            assertEquals(1, mapConfig.getBackupCount(), map);
-            assertEquals(InMemoryFormat.BINARY, mapConfig.getInMemoryFormat(), map);
-        }
+  @Test
+  void theBuiltInConfigIsALoopbackClusterOfOne() {
+    Config config = MemberConfig.forNode(GatewaySettings.builder().nodeName("n1").build());
+    assertEquals("opamp-gateway", config.getClusterName());
+    assertEquals("opamp-gateway-n1", config.getInstanceName());
+    assertEquals("n1", config.getMemberAttributeConfig().getAttributes().get(ClusterNode.NODE_ATTRIBUTE));
+    assertEquals(5701, config.getNetworkConfig().getPort());
+    assertTrue(config.getNetworkConfig().isPortAutoIncrement());
+    assertEquals(List.of("127.0.0.1"), List.copyOf(config.getNetworkConfig().getInterfaces().getInterfaces()));
+    JoinConfig join = config.getNetworkConfig().getJoin();
+    assertFalse(join.getAutoDetectionConfig().isEnabled());
+    assertFalse(join.getMulticastConfig().isEnabled());
+    assertFalse(join.getTcpIpConfig().isEnabled());
+    assertFalse(config.getJetConfig().isEnabled());
+    assertEquals("false", config.getProperty("hazelcast.phone.home.enabled"));
+    assertEquals("false", config.getProperty("hazelcast.shutdownhook.enabled"));
+    for (String map : List.of(FleetStore.AGENTS_MAP, FleetStore.CONFIG_BLOBS_MAP)) {
+      MapConfig mapConfig = config.getMapConfigOrNull(map);
+      assertEquals(1, mapConfig.getBackupCount(), map);
+      assertEquals(InMemoryFormat.BINARY, mapConfig.getInMemoryFormat(), map);
     }
+  }
 
-    @Test
-    void aUsersFileKeepsItsChoicesButNotTheShutdownHook() throws Exception {
-        Path file = Files.writeString(dir.resolve("member.xml"), """
-                <hazelcast xmlns="http://www.hazelcast.com/schema/config">
-                  <cluster-name>mine</cluster-name>
-                  <properties>
-                    <property name="hazelcast.phone.home.enabled">true</property>
-                    <property name="hazelcast.shutdownhook.enabled">true</property>
-                  </properties>
-                </hazelcast>
-                """);
-        Config config = MemberConfig.forNode(GatewaySettings.builder().nodeName("n2").hazelcastConfig(file).build());
-        assertEquals("mine", config.getClusterName());
-        assertEquals("opamp-gateway-n2", config.getInstanceName());
-        assertEquals("true", config.getProperty("hazelcast.phone.home.enabled"));
-        assertEquals("false", config.getProperty("hazelcast.shutdownhook.enabled"));
-    }
+  @Test
+  void aUsersFileKeepsItsChoicesButNotTheShutdownHook() throws Exception {
+    Path file = Files.writeString(dir.resolve("member.xml"), """
+        <hazelcast xmlns="http://www.hazelcast.com/schema/config">
+          <cluster-name>mine</cluster-name>
+          <properties>
+            <property name="hazelcast.phone.home.enabled">true</property>
+            <property name="hazelcast.shutdownhook.enabled">true</property>
+          </properties>
+        </hazelcast>
+        """);
+    Config config = MemberConfig.forNode(GatewaySettings.builder().nodeName("n2").hazelcastConfig(file).build());
+    assertEquals("mine", config.getClusterName());
+    assertEquals("opamp-gateway-n2", config.getInstanceName());
+    assertEquals("true", config.getProperty("hazelcast.phone.home.enabled"));
+    assertEquals("false", config.getProperty("hazelcast.shutdownhook.enabled"));
+  }
 
-    @Test
-    void onlyXmlAndYamlFilesAreAccepted() throws Exception {
-        Path json = Files.writeString(dir.resolve("member.json"), "{}");
-        SettingsException e = assertThrows(SettingsException.class,
-                () -> MemberConfig.fromFile(json));
-        assertEquals("--hazelcast-config: " + json + " must be a .xml, .yaml or .yml file", e.getMessage());
-    }
+  @Test
+  void onlyXmlAndYamlFilesAreAccepted() throws Exception {
+    Path json = Files.writeString(dir.resolve("member.json"), "{}");
+    SettingsException e = assertThrows(SettingsException.class,
+        () -> MemberConfig.fromFile(json));
+    assertEquals("--hazelcast-config: " + json + " must be a .xml, .yaml or .yml file", e.getMessage());
+  }
 }

@@ -13,90 +13,90 @@ import org.junit.jupiter.api.Test;
 
 class GatewaySettingsTest {
 
-    @Test
-    void defaultsAreTheDocumentedOnes() {
-        GatewaySettings s = GatewaySettings.defaults();
-        assertEquals("127.0.0.1", s.opampHost());
-        assertEquals(4320, s.opampPort());
-        assertEquals("127.0.0.1", s.adminHost());
-        assertEquals(4321, s.adminPort());
-        assertTrue(s.nodeName().endsWith("-4320"), s.nodeName());
-        assertEquals(Path.of("./data"), s.dataDir());
-        assertNull(s.hazelcastConfig());
-        assertEquals(67_108_864L, s.maxMessageBytes());
-        assertEquals(256L << 20, s.receiveBudgetBytes());
-        assertEquals(Duration.ofSeconds(30), s.wsPingInterval());
-        assertEquals(Duration.ofSeconds(90), s.wsIdleTimeout());
-        assertEquals(Duration.ofSeconds(30), s.firstMessageTimeout());
-        assertEquals(Duration.ofSeconds(90), s.httpSessionTimeout());
-        assertEquals(256 << 10, s.writeQueueMaxBytes());
-        assertEquals(Duration.ofSeconds(60), s.slowConsumerTimeout());
-        assertNull(s.opampAuthToken());
-        assertNull(s.adminAuthToken());
-        assertEquals(30, s.heartbeatIntervalSeconds());
-    }
+  @Test
+  void defaultsAreTheDocumentedOnes() {
+    GatewaySettings s = GatewaySettings.defaults();
+    assertEquals("127.0.0.1", s.opampHost());
+    assertEquals(4320, s.opampPort());
+    assertEquals("127.0.0.1", s.adminHost());
+    assertEquals(4321, s.adminPort());
+    assertTrue(s.nodeName().endsWith("-4320"), s.nodeName());
+    assertEquals(Path.of("./data"), s.dataDir());
+    assertNull(s.hazelcastConfig());
+    assertEquals(67_108_864L, s.maxMessageBytes());
+    assertEquals(256L << 20, s.receiveBudgetBytes());
+    assertEquals(Duration.ofSeconds(30), s.wsPingInterval());
+    assertEquals(Duration.ofSeconds(90), s.wsIdleTimeout());
+    assertEquals(Duration.ofSeconds(30), s.firstMessageTimeout());
+    assertEquals(Duration.ofSeconds(90), s.httpSessionTimeout());
+    assertEquals(256 << 10, s.writeQueueMaxBytes());
+    assertEquals(Duration.ofSeconds(60), s.slowConsumerTimeout());
+    assertNull(s.opampAuthToken());
+    assertNull(s.adminAuthToken());
+    assertEquals(30, s.heartbeatIntervalSeconds());
+  }
 
-    @Test
-    void withChangesOnlyWhatItIsTold() {
-        GatewaySettings base = GatewaySettings.defaults();
-        GatewaySettings changed = base.with(b -> b.opampPort(0).adminPort(0));
-        assertEquals(0, changed.opampPort());
-        assertEquals(0, changed.adminPort());
-        assertEquals(base.nodeName(), changed.nodeName(), "an explicit node name is kept");
-        assertEquals(base.dataDir(), changed.dataDir());
-    }
+  @Test
+  void withChangesOnlyWhatItIsTold() {
+    GatewaySettings base = GatewaySettings.defaults();
+    GatewaySettings changed = base.with(b -> b.opampPort(0).adminPort(0));
+    assertEquals(0, changed.opampPort());
+    assertEquals(0, changed.adminPort());
+    assertEquals(base.nodeName(), changed.nodeName(), "an explicit node name is kept");
+    assertEquals(base.dataDir(), changed.dataDir());
+  }
 
-    @Test
-    void anyFreePortGivesEachNodeItsOwnDerivedName() {
-        GatewaySettings a = GatewaySettings.builder().opampPort(0).build();
-        GatewaySettings b = GatewaySettings.builder().opampPort(0).build();
-        assertNotEquals(a.nodeName(), b.nodeName());
-    }
+  @Test
+  void anyFreePortGivesEachNodeItsOwnDerivedName() {
+    GatewaySettings a = GatewaySettings.builder().opampPort(0).build();
+    GatewaySettings b = GatewaySettings.builder().opampPort(0).build();
+    assertNotEquals(a.nodeName(), b.nodeName());
+  }
 
-    @Test
-    void toStringHidesTokens() {
-        GatewaySettings s = GatewaySettings.builder().opampAuthToken("agent-secret").adminAuthToken("admin-secret").build();
-        String text = s.toString();
-        assertFalse(text.contains("secret"), text);
-        assertTrue(text.contains("opampAuthToken=***"), text);
-        assertTrue(GatewaySettings.defaults().toString().contains("adminAuthToken=null"));
-    }
+  @Test
+  void toStringHidesTokens() {
+    GatewaySettings s = GatewaySettings.builder().opampAuthToken("agent-secret").adminAuthToken("admin-secret").build();
+    String text = s.toString();
+    assertFalse(text.contains("secret"), text);
+    assertTrue(text.contains("opampAuthToken=***"), text);
+    assertTrue(GatewaySettings.defaults().toString().contains("adminAuthToken=null"));
+  }
 
-    @Test
-    void checksEachValueAndNamesTheFlag() {
-        assertMessage("--opamp-port: 70000 is not a port number (1-65535, or 0 for any free port)",
-                () -> GatewaySettings.builder().opampPort(70_000).build());
-        assertMessage("--admin-host: \"\" is not a host name or address",
-                () -> GatewaySettings.builder().adminHost("").build());
-        assertMessage("--write-queue-max-bytes: 0 is not a size above zero",
-                () -> GatewaySettings.builder().writeQueueMaxBytes(0).build());
-        assertMessage("--ws-ping-interval: -1s is not a duration above zero",
-                () -> GatewaySettings.builder().wsPingInterval(Duration.ofSeconds(-1)).build());
-        assertThrows(SettingsException.class, () -> GatewaySettings.builder().nodeName("has space").build());
-        assertThrows(SettingsException.class, () -> GatewaySettings.builder().opampAuthToken("two\nlines").build());
-    }
+  @Test
+  void checksEachValueAndNamesTheFlag() {
+    assertMessage("--opamp-port: 70000 is not a port number (1-65535, or 0 for any free port)",
+        () -> GatewaySettings.builder().opampPort(70_000).build());
+    assertMessage("--admin-host: \"\" is not a host name or address",
+        () -> GatewaySettings.builder().adminHost("").build());
+    assertMessage("--write-queue-max-bytes: 0 is not a size above zero",
+        () -> GatewaySettings.builder().writeQueueMaxBytes(0).build());
+    assertMessage("--ws-ping-interval: -1s is not a duration above zero",
+        () -> GatewaySettings.builder().wsPingInterval(Duration.ofSeconds(-1)).build());
+    assertThrows(SettingsException.class, () -> GatewaySettings.builder().nodeName("has space").build());
+    assertThrows(SettingsException.class, () -> GatewaySettings.builder().opampAuthToken("two\nlines").build());
+  }
 
-    @Test
-    void checksSettingsThatDependOnEachOther() {
-        SettingsException budget = assertThrows(SettingsException.class,
-                () -> GatewaySettings.builder().receiveBudgetBytes(1 << 20).build());
-        assertTrue(budget.getMessage().startsWith("--receive-budget-bytes: 1MiB is less than --max-message-bytes"));
-        SettingsException idle = assertThrows(SettingsException.class,
-                () -> GatewaySettings.builder().wsIdleTimeout(Duration.ofSeconds(30)).build());
-        assertTrue(idle.getMessage().startsWith("--ws-idle-timeout: 30s is not longer than --ws-ping-interval"));
-        SettingsException http = assertThrows(SettingsException.class,
-                () -> GatewaySettings.builder().heartbeatIntervalSeconds(120).build());
-        assertTrue(http.getMessage().startsWith("--http-session-timeout: 90s is not longer than"));
-    }
+  @Test
+  void checksSettingsThatDependOnEachOther() {
+    SettingsException budget = assertThrows(SettingsException.class,
+        () -> GatewaySettings.builder().receiveBudgetBytes(1 << 20).build());
+    assertTrue(budget.getMessage().startsWith("--receive-budget-bytes: 1MiB is less than --max-message-bytes"));
+    SettingsException idle = assertThrows(SettingsException.class,
+        () -> GatewaySettings.builder().wsIdleTimeout(Duration.ofSeconds(30)).build());
+    assertTrue(idle.getMessage().startsWith("--ws-idle-timeout: 30s is not longer than --ws-ping-interval"));
+    SettingsException http = assertThrows(SettingsException.class,
+        () -> GatewaySettings.builder().heartbeatIntervalSeconds(120).build());
+    assertTrue(http.getMessage().startsWith("--http-session-timeout: 90s is not longer than"));
+  }
 
-    @Test
-    void aBadTokenIsNeverQuotedInTheMessage() {
-        SettingsException e = assertThrows(SettingsException.class,
-                () -> GatewaySettings.builder().adminAuthToken("sec ret").build());
-        assertFalse(e.getMessage().contains("sec"), e.getMessage());
-    }
+  @Test
+  void aBadTokenIsNeverQuotedInTheMessage() {
+    SettingsException e = assertThrows(SettingsException.class,
+        () -> GatewaySettings.builder().adminAuthToken("sec ret").build());
+    assertFalse(e.getMessage().contains("sec"), e.getMessage());
+  }
 
-    private static void assertMessage(String expected, Runnable action) {
-        assertEquals(expected, assertThrows(SettingsException.class, action::run).getMessage());
-    }
+  private static void assertMessage(String expected, Runnable action) {
+    assertEquals(expected, assertThrows(SettingsException.class, action::run).getMessage());
+  }
 }

@@ -16,196 +16,196 @@ import org.junit.jupiter.api.io.TempDir;
 
 class SettingsLoaderTest {
 
-    @TempDir
-    Path dir;
+  @TempDir
+  Path dir;
 
-    @Test
-    void noArgumentsGiveTheDefaults() {
-        GatewaySettings s = load(Map.of());
-        assertEquals(GatewaySettings.defaults(), s);
-    }
+  @Test
+  void noArgumentsGiveTheDefaults() {
+    GatewaySettings s = load(Map.of());
+    assertEquals(GatewaySettings.defaults(), s);
+  }
 
-    @Test
-    void flagsBeatEnvironmentWhichBeatsTheFile() throws IOException {
-        Path file = write("gateway.yaml", """
-                opamp-port: 1111
-                admin-port: 2222
-                data-dir: /from-file
-                """);
-        Map<String, String> env = Map.of(
-                "OPAMP_GATEWAY_ADMIN_PORT", "3333",
-                "OPAMP_GATEWAY_DATA_DIR", "/from-env");
-        GatewaySettings s = load(env, "--config", file.toString(), "--data-dir", "/from-flag");
-        assertEquals(1111, s.opampPort());
-        assertEquals(3333, s.adminPort());
-        assertEquals(Path.of("/from-flag"), s.dataDir());
-    }
+  @Test
+  void flagsBeatEnvironmentWhichBeatsTheFile() throws IOException {
+    Path file = write("gateway.yaml", """
+        opamp-port: 1111
+        admin-port: 2222
+        data-dir: /from-file
+        """);
+    Map<String, String> env = Map.of(
+        "OPAMP_GATEWAY_ADMIN_PORT", "3333",
+        "OPAMP_GATEWAY_DATA_DIR", "/from-env");
+    GatewaySettings s = load(env, "--config", file.toString(), "--data-dir", "/from-flag");
+    assertEquals(1111, s.opampPort());
+    assertEquals(3333, s.adminPort());
+    assertEquals(Path.of("/from-flag"), s.dataDir());
+  }
 
-    @Test
-    void theSettingsFileCanBeNamedByTheEnvironment() throws IOException {
-        Path file = write("gateway.yaml", "node-name: from-file\n");
-        assertEquals("from-file", load(Map.of("OPAMP_GATEWAY_CONFIG", file.toString())).nodeName());
-    }
+  @Test
+  void theSettingsFileCanBeNamedByTheEnvironment() throws IOException {
+    Path file = write("gateway.yaml", "node-name: from-file\n");
+    assertEquals("from-file", load(Map.of("OPAMP_GATEWAY_CONFIG", file.toString())).nodeName());
+  }
 
-    @Test
-    void anEmptyVariableCountsAsUnset() {
-        assertEquals(4320, load(Map.of("OPAMP_GATEWAY_OPAMP_PORT", "")).opampPort());
-    }
+  @Test
+  void anEmptyVariableCountsAsUnset() {
+    assertEquals(4320, load(Map.of("OPAMP_GATEWAY_OPAMP_PORT", "")).opampPort());
+  }
 
-    @Test
-    void readsEveryKindOfValue() throws IOException {
-        Path file = write("gateway.yaml", """
-                max-message-bytes: 1048576
-                ws-ping-interval: 10s
-                hazelcast-config: cluster.yaml
-                """);
-        GatewaySettings s = load(Map.of("OPAMP_GATEWAY_WS_IDLE_TIMEOUT", "1m"),
-                "--config", file.toString(),
-                "--opamp-host=0.0.0.0", "--opamp-port", "0",
-                "--receive-budget-bytes", "2MiB", "--write-queue-max-bytes", "64KiB",
-                "--first-message-timeout", "500ms", "--http-session-timeout", "1h",
-                "--slow-consumer-timeout", "2m", "--heartbeat-interval-seconds", "10");
-        assertEquals("0.0.0.0", s.opampHost());
-        assertEquals(0, s.opampPort());
-        assertEquals(1L << 20, s.maxMessageBytes());
-        assertEquals(2L << 20, s.receiveBudgetBytes());
-        assertEquals(64 << 10, s.writeQueueMaxBytes());
-        assertEquals(Duration.ofSeconds(10), s.wsPingInterval());
-        assertEquals(Duration.ofMinutes(1), s.wsIdleTimeout());
-        assertEquals(Duration.ofMillis(500), s.firstMessageTimeout());
-        assertEquals(Duration.ofHours(1), s.httpSessionTimeout());
-        assertEquals(Duration.ofMinutes(2), s.slowConsumerTimeout());
-        assertEquals(10, s.heartbeatIntervalSeconds());
-        assertEquals(Path.of("cluster.yaml"), s.hazelcastConfig());
-        assertEquals(60, load(Map.of(), "--heartbeat-interval-seconds", "1m").heartbeatIntervalSeconds());
-    }
+  @Test
+  void readsEveryKindOfValue() throws IOException {
+    Path file = write("gateway.yaml", """
+        max-message-bytes: 1048576
+        ws-ping-interval: 10s
+        hazelcast-config: cluster.yaml
+        """);
+    GatewaySettings s = load(Map.of("OPAMP_GATEWAY_WS_IDLE_TIMEOUT", "1m"),
+        "--config", file.toString(),
+        "--opamp-host=0.0.0.0", "--opamp-port", "0",
+        "--receive-budget-bytes", "2MiB", "--write-queue-max-bytes", "64KiB",
+        "--first-message-timeout", "500ms", "--http-session-timeout", "1h",
+        "--slow-consumer-timeout", "2m", "--heartbeat-interval-seconds", "10");
+    assertEquals("0.0.0.0", s.opampHost());
+    assertEquals(0, s.opampPort());
+    assertEquals(1L << 20, s.maxMessageBytes());
+    assertEquals(2L << 20, s.receiveBudgetBytes());
+    assertEquals(64 << 10, s.writeQueueMaxBytes());
+    assertEquals(Duration.ofSeconds(10), s.wsPingInterval());
+    assertEquals(Duration.ofMinutes(1), s.wsIdleTimeout());
+    assertEquals(Duration.ofMillis(500), s.firstMessageTimeout());
+    assertEquals(Duration.ofHours(1), s.httpSessionTimeout());
+    assertEquals(Duration.ofMinutes(2), s.slowConsumerTimeout());
+    assertEquals(10, s.heartbeatIntervalSeconds());
+    assertEquals(Path.of("cluster.yaml"), s.hazelcastConfig());
+    assertEquals(60, load(Map.of(), "--heartbeat-interval-seconds", "1m").heartbeatIntervalSeconds());
+  }
 
-    @Test
-    void tokensComeTrimmedFromFilesAndAreNeverShown() throws IOException {
-        Path agentToken = write("agent.token", "  agent-s3cret\n");
-        Path adminToken = write("admin.token", "admin-s3cret");
-        GatewaySettings s = load(Map.of("OPAMP_GATEWAY_ADMIN_AUTH_TOKEN_FILE", adminToken.toString()),
-                "--opamp-auth-token-file", agentToken.toString());
-        assertEquals("agent-s3cret", s.opampAuthToken());
-        assertEquals("admin-s3cret", s.adminAuthToken());
-        assertFalse(s.toString().contains("s3cret"), s.toString());
-    }
+  @Test
+  void tokensComeTrimmedFromFilesAndAreNeverShown() throws IOException {
+    Path agentToken = write("agent.token", "  agent-s3cret\n");
+    Path adminToken = write("admin.token", "admin-s3cret");
+    GatewaySettings s = load(Map.of("OPAMP_GATEWAY_ADMIN_AUTH_TOKEN_FILE", adminToken.toString()),
+        "--opamp-auth-token-file", agentToken.toString());
+    assertEquals("agent-s3cret", s.opampAuthToken());
+    assertEquals("admin-s3cret", s.adminAuthToken());
+    assertFalse(s.toString().contains("s3cret"), s.toString());
+  }
 
-    @Test
-    void helpListsEveryFlagWithItsDefault() {
-        SettingsLoader.Result result = SettingsLoader.load(new String[] {"--help"}, Map.of());
-        assertTrue(result.helpRequested());
-        assertNull(result.settings());
-        String usage = result.usage().replaceAll("\\s+", " "); // undo the help's line wrapping
-        for (Setting setting : Setting.values()) {
-            assertTrue(usage.contains(setting.flag() + "="), setting.flag());
-        }
-        assertTrue(usage.contains("--config=FILE"));
-        assertTrue(usage.contains("Default: 4320"));
-        assertTrue(usage.contains("Default: 64MiB"));
-        assertTrue(usage.contains("Default: 90s"));
-        assertTrue(usage.contains("OPAMP_GATEWAY_OPAMP_PORT"));
+  @Test
+  void helpListsEveryFlagWithItsDefault() {
+    SettingsLoader.Result result = SettingsLoader.load(new String[] {"--help"}, Map.of());
+    assertTrue(result.helpRequested());
+    assertNull(result.settings());
+    String usage = result.usage().replaceAll("\\s+", " "); // undo the help's line wrapping
+    for (Setting setting : Setting.values()) {
+      assertTrue(usage.contains(setting.flag() + "="), setting.flag());
     }
+    assertTrue(usage.contains("--config=FILE"));
+    assertTrue(usage.contains("Default: 4320"));
+    assertTrue(usage.contains("Default: 64MiB"));
+    assertTrue(usage.contains("Default: 90s"));
+    assertTrue(usage.contains("OPAMP_GATEWAY_OPAMP_PORT"));
+  }
 
-    @Test
-    void helpWinsOverEverythingElse() {
-        assertTrue(SettingsLoader.load(new String[] {"--config", "/missing.yaml", "-h"}, Map.of()).helpRequested());
-    }
+  @Test
+  void helpWinsOverEverythingElse() {
+    assertTrue(SettingsLoader.load(new String[] {"--config", "/missing.yaml", "-h"}, Map.of()).helpRequested());
+  }
 
-    @Test
-    void badFlagsAreNamedInOneLine() {
-        assertFails("--opamp-port: \"abc\" is not a port number (1-65535, or 0 for any free port)",
-                Map.of(), "--opamp-port", "abc");
-        assertFails("--admin-port: 65536 is not a port number (1-65535, or 0 for any free port)",
-                Map.of(), "--admin-port=65536");
-        assertFails("--bogus: unknown flag (see --help)", Map.of(), "--bogus=1");
-        assertFails("--opamp-port: needs a value", Map.of(), "--opamp-port");
-        assertFails("--opamp-port: given more than once", Map.of(), "--opamp-port", "1", "--opamp-port", "2");
-        assertFails("\"4320\": unexpected argument; settings are flags (see --help)", Map.of(), "4320");
-        assertFails("--max-message-bytes: -5 is not a size above zero", Map.of(), "--max-message-bytes", "-5");
-        assertFails("--ws-ping-interval: \"30\" is not a duration (a whole number with a unit: ms, s, m or h, e.g. 30s)",
-                Map.of(), "--ws-ping-interval", "30");
-        assertFails("--write-queue-max-bytes: \"4GiB\" is too large (at most 2147483647 bytes)",
-                Map.of(), "--write-queue-max-bytes", "4GiB");
-        assertFails("--node-name: \"a b\" is not a node name (1-63 letters, digits, '.', '_' or '-', "
-                + "starting with a letter or digit)", Map.of(), "--node-name", "a b");
-    }
+  @Test
+  void badFlagsAreNamedInOneLine() {
+    assertFails("--opamp-port: \"abc\" is not a port number (1-65535, or 0 for any free port)",
+        Map.of(), "--opamp-port", "abc");
+    assertFails("--admin-port: 65536 is not a port number (1-65535, or 0 for any free port)",
+        Map.of(), "--admin-port=65536");
+    assertFails("--bogus: unknown flag (see --help)", Map.of(), "--bogus=1");
+    assertFails("--opamp-port: needs a value", Map.of(), "--opamp-port");
+    assertFails("--opamp-port: given more than once", Map.of(), "--opamp-port", "1", "--opamp-port", "2");
+    assertFails("\"4320\": unexpected argument; settings are flags (see --help)", Map.of(), "4320");
+    assertFails("--max-message-bytes: -5 is not a size above zero", Map.of(), "--max-message-bytes", "-5");
+    assertFails("--ws-ping-interval: \"30\" is not a duration (a whole number with a unit: ms, s, m or h, e.g. 30s)",
+        Map.of(), "--ws-ping-interval", "30");
+    assertFails("--write-queue-max-bytes: \"4GiB\" is too large (at most 2147483647 bytes)",
+        Map.of(), "--write-queue-max-bytes", "4GiB");
+    assertFails("--node-name: \"a b\" is not a node name (1-63 letters, digits, '.', '_' or '-', "
+        + "starting with a letter or digit)", Map.of(), "--node-name", "a b");
+  }
 
-    @Test
-    void badVariablesAreNamedByTheVariable() {
-        assertFails("OPAMP_GATEWAY_OPAMP_PORT: \"x\" is not a port number (1-65535, or 0 for any free port)",
-                Map.of("OPAMP_GATEWAY_OPAMP_PORT", "x"));
-    }
+  @Test
+  void badVariablesAreNamedByTheVariable() {
+    assertFails("OPAMP_GATEWAY_OPAMP_PORT: \"x\" is not a port number (1-65535, or 0 for any free port)",
+        Map.of("OPAMP_GATEWAY_OPAMP_PORT", "x"));
+  }
 
-    @Test
-    void unreadableFilesAreNamed() {
-        Path missing = dir.resolve("missing");
-        assertFails("--config: cannot read " + missing + " (no such file)", Map.of(), "--config", missing.toString());
-        assertFails("OPAMP_GATEWAY_CONFIG: cannot read " + missing + " (no such file)",
-                Map.of("OPAMP_GATEWAY_CONFIG", missing.toString()));
-        assertFails("--opamp-auth-token-file: cannot read " + missing + " (no such file)",
-                Map.of(), "--opamp-auth-token-file", missing.toString());
-    }
+  @Test
+  void unreadableFilesAreNamed() {
+    Path missing = dir.resolve("missing");
+    assertFails("--config: cannot read " + missing + " (no such file)", Map.of(), "--config", missing.toString());
+    assertFails("OPAMP_GATEWAY_CONFIG: cannot read " + missing + " (no such file)",
+        Map.of("OPAMP_GATEWAY_CONFIG", missing.toString()));
+    assertFails("--opamp-auth-token-file: cannot read " + missing + " (no such file)",
+        Map.of(), "--opamp-auth-token-file", missing.toString());
+  }
 
-    @Test
-    void anEmptyTokenFileIsRefused() throws IOException {
-        Path empty = write("empty.token", " \n");
-        assertFails("--admin-auth-token-file: the token is empty", Map.of(), "--admin-auth-token-file", empty.toString());
-    }
+  @Test
+  void anEmptyTokenFileIsRefused() throws IOException {
+    Path empty = write("empty.token", " \n");
+    assertFails("--admin-auth-token-file: the token is empty", Map.of(), "--admin-auth-token-file", empty.toString());
+  }
 
-    @Test
-    void badSettingsFilesAreNamedWithTheKey() throws IOException {
-        Path unknown = write("unknown.yaml", "opamp-prot: 4320\n");
-        assertFails("opamp-prot in " + unknown + ": unknown setting (keys are the flag names without \"--\"; see --help)",
-                Map.of(), "--config", unknown.toString());
-        Path badValue = write("bad-value.yaml", "opamp-port: abc\n");
-        assertFails("opamp-port in " + badValue + ": \"abc\" is not a port number (1-65535, or 0 for any free port)",
-                Map.of(), "--config", badValue.toString());
-        Path noValue = write("no-value.yaml", "opamp-port:\n");
-        assertFails("opamp-port in " + noValue + ": has no value (remove the line to keep the default)",
-                Map.of(), "--config", noValue.toString());
-        Path list = write("list.yaml", "opamp-host: [a, b]\n");
-        assertFails("opamp-host in " + list + ": needs a single value, not a list or mapping",
-                Map.of(), "--config", list.toString());
-        Path notAMapping = write("scalar.yaml", "just text\n");
-        assertFails("--config: " + notAMapping + " must be a mapping of setting names to values, such as \"opamp-port: 4320\"",
-                Map.of(), "--config", notAMapping.toString());
-    }
+  @Test
+  void badSettingsFilesAreNamedWithTheKey() throws IOException {
+    Path unknown = write("unknown.yaml", "opamp-prot: 4320\n");
+    assertFails("opamp-prot in " + unknown + ": unknown setting (keys are the flag names without \"--\"; see --help)",
+        Map.of(), "--config", unknown.toString());
+    Path badValue = write("bad-value.yaml", "opamp-port: abc\n");
+    assertFails("opamp-port in " + badValue + ": \"abc\" is not a port number (1-65535, or 0 for any free port)",
+        Map.of(), "--config", badValue.toString());
+    Path noValue = write("no-value.yaml", "opamp-port:\n");
+    assertFails("opamp-port in " + noValue + ": has no value (remove the line to keep the default)",
+        Map.of(), "--config", noValue.toString());
+    Path list = write("list.yaml", "opamp-host: [a, b]\n");
+    assertFails("opamp-host in " + list + ": needs a single value, not a list or mapping",
+        Map.of(), "--config", list.toString());
+    Path notAMapping = write("scalar.yaml", "just text\n");
+    assertFails("--config: " + notAMapping + " must be a mapping of setting names to values, such as \"opamp-port: 4320\"",
+        Map.of(), "--config", notAMapping.toString());
+  }
 
-    @Test
-    void brokenYamlIsReportedWithItsLine() throws IOException {
-        Path broken = write("broken.yaml", "opamp-port: 1\n  admin-port: 2\n");
-        String message = failure(Map.of(), "--config", broken.toString()).getMessage();
-        assertTrue(message.startsWith("--config: " + broken + " is not valid YAML (line 2"), message);
-        Path twice = write("twice.yaml", "opamp-port: 1\nopamp-port: 2\n");
-        message = failure(Map.of(), "--config", twice.toString()).getMessage();
-        assertTrue(message.startsWith("--config: " + twice + " is not valid YAML (line 2"), message);
-        assertTrue(message.contains("duplicate key"), message);
-    }
+  @Test
+  void brokenYamlIsReportedWithItsLine() throws IOException {
+    Path broken = write("broken.yaml", "opamp-port: 1\n  admin-port: 2\n");
+    String message = failure(Map.of(), "--config", broken.toString()).getMessage();
+    assertTrue(message.startsWith("--config: " + broken + " is not valid YAML (line 2"), message);
+    Path twice = write("twice.yaml", "opamp-port: 1\nopamp-port: 2\n");
+    message = failure(Map.of(), "--config", twice.toString()).getMessage();
+    assertTrue(message.startsWith("--config: " + twice + " is not valid YAML (line 2"), message);
+    assertTrue(message.contains("duplicate key"), message);
+  }
 
-    @Test
-    void anEmptySettingsFileSetsNothing() throws IOException {
-        Path empty = write("empty.yaml", "# nothing yet\n");
-        assertEquals(GatewaySettings.defaults(), load(Map.of(), "--config", empty.toString()));
-    }
+  @Test
+  void anEmptySettingsFileSetsNothing() throws IOException {
+    Path empty = write("empty.yaml", "# nothing yet\n");
+    assertEquals(GatewaySettings.defaults(), load(Map.of(), "--config", empty.toString()));
+  }
 
-    private Path write(String name, String content) throws IOException {
-        return Files.writeString(dir.resolve(name), content);
-    }
+  private Path write(String name, String content) throws IOException {
+    return Files.writeString(dir.resolve(name), content);
+  }
 
-    private static GatewaySettings load(Map<String, String> env, String... args) {
-        SettingsLoader.Result result = SettingsLoader.load(args, env);
-        assertFalse(result.helpRequested());
-        return result.settings();
-    }
+  private static GatewaySettings load(Map<String, String> env, String... args) {
+    SettingsLoader.Result result = SettingsLoader.load(args, env);
+    assertFalse(result.helpRequested());
+    return result.settings();
+  }
 
-    private static SettingsException failure(Map<String, String> env, String... args) {
-        SettingsException e = assertThrows(SettingsException.class, () -> SettingsLoader.load(args, env));
-        assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
-        return e;
-    }
+  private static SettingsException failure(Map<String, String> env, String... args) {
+    SettingsException e = assertThrows(SettingsException.class, () -> SettingsLoader.load(args, env));
+    assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
+    return e;
+  }
 
-    private static void assertFails(String expected, Map<String, String> env, String... args) {
-        assertEquals(expected, failure(env, args).getMessage());
-    }
+  private static void assertFails(String expected, Map<String, String> env, String... args) {
+    assertEquals(expected, failure(env, args).getMessage());
+  }
 }
