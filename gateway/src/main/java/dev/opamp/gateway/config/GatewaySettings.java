@@ -1,6 +1,7 @@
 package dev.opamp.gateway.config;
 
 import static dev.opamp.gateway.config.Setting.ADMIN_AUTH_TOKEN_FILE;
+import static dev.opamp.gateway.config.Setting.AGENT_RETENTION;
 import static dev.opamp.gateway.config.Setting.ADMIN_HOST;
 import static dev.opamp.gateway.config.Setting.ADMIN_PORT;
 import static dev.opamp.gateway.config.Setting.FIRST_MESSAGE_TIMEOUT;
@@ -51,6 +52,7 @@ import java.util.function.Consumer;
  * @param slowConsumerTimeout a session whose write queue stays full this long is closed
  * @param opampAuthToken bearer token agents must send; {@code null} for none
  * @param adminAuthToken bearer token admin clients must send; {@code null} for none
+ * @param agentRetention how long a disconnected agent stays in the fleet before it is forgotten
  * @param heartbeatIntervalSeconds heartbeat interval the gateway advises agents to use
  */
 public record GatewaySettings(
@@ -71,7 +73,8 @@ public record GatewaySettings(
     Duration slowConsumerTimeout,
     String opampAuthToken,
     String adminAuthToken,
-    long heartbeatIntervalSeconds) {
+    long heartbeatIntervalSeconds,
+    Duration agentRetention) {
 
   private static final Set<String> SECRETS = Set.of("opampAuthToken", "adminAuthToken");
 
@@ -94,6 +97,7 @@ public record GatewaySettings(
     SettingRules.token(opampAuthToken, OPAMP_AUTH_TOKEN_FILE.flag());
     SettingRules.token(adminAuthToken, ADMIN_AUTH_TOKEN_FILE.flag());
     SettingRules.positiveSeconds(heartbeatIntervalSeconds, HEARTBEAT_INTERVAL_SECONDS.flag());
+    SettingRules.positiveDuration(agentRetention, AGENT_RETENTION.flag());
     check(receiveBudgetBytes >= maxMessageBytes, RECEIVE_BUDGET_BYTES.flag() + ": "
         + Units.formatBytes(receiveBudgetBytes) + " is less than " + MAX_MESSAGE_BYTES.flag() + " ("
         + Units.formatBytes(maxMessageBytes) + "), so a message of the largest size could never be received");
@@ -173,6 +177,7 @@ public record GatewaySettings(
     private String opampAuthToken;
     private String adminAuthToken;
     private long heartbeatIntervalSeconds = 30;
+    private Duration agentRetention = Duration.ofDays(7);
 
     private Builder() {
     }
@@ -196,6 +201,7 @@ public record GatewaySettings(
       opampAuthToken = s.opampAuthToken;
       adminAuthToken = s.adminAuthToken;
       heartbeatIntervalSeconds = s.heartbeatIntervalSeconds;
+      agentRetention = s.agentRetention;
     }
 
     public Builder opampHost(String value) {
@@ -292,13 +298,18 @@ public record GatewaySettings(
       return this;
     }
 
+    public Builder agentRetention(Duration value) {
+      agentRetention = value;
+      return this;
+    }
+
     /** The checked settings; throws {@link SettingsException} naming the first bad value. */
     public GatewaySettings build() {
       String name = nodeName != null ? nodeName : NodeNames.derived(opampPort);
       return new GatewaySettings(opampHost, opampPort, adminHost, adminPort, name, dataDir, hazelcastConfig,
           maxMessageBytes, receiveBudgetBytes, wsPingInterval, wsIdleTimeout, firstMessageTimeout,
           httpSessionTimeout, writeQueueMaxBytes, slowConsumerTimeout, opampAuthToken, adminAuthToken,
-          heartbeatIntervalSeconds);
+          heartbeatIntervalSeconds, agentRetention);
     }
   }
 }

@@ -47,7 +47,9 @@ enum Setting {
   ADMIN_AUTH_TOKEN_FILE("FILE", "File holding the bearer token admin clients must send",
       s -> "none, admin clients need no token", (b, v) -> b.adminAuthToken(v.tokenFromFile())),
   HEARTBEAT_INTERVAL_SECONDS("SECONDS", "Heartbeat and poll interval agents are expected to keep",
-      s -> Long.toString(s.heartbeatIntervalSeconds()), (b, v) -> b.heartbeatIntervalSeconds(v.seconds()));
+      s -> Long.toString(s.heartbeatIntervalSeconds()), (b, v) -> b.heartbeatIntervalSeconds(v.seconds())),
+  AGENT_RETENTION("DURATION", "How long a disconnected agent stays listed before it is forgotten",
+      s -> Units.formatDuration(s.agentRetention()), (b, v) -> b.agentRetention(v.duration()));
 
   /** Prefix of every environment variable the gateway reads. */
   static final String ENV_PREFIX = "OPAMP_GATEWAY_";

@@ -93,7 +93,7 @@ public final class SettingsLoader {
             "in capitals with underscores (OPAMP_GATEWAY_OPAMP_PORT=4320), or by a key in the",
             "--config file, the flag without dashes (opamp-port: 4320). Flags win over the",
             "environment, which wins over the file.",
-            "Durations: 500ms, 30s, 5m, 1h. Sizes: bytes, or with KiB, MiB, GiB (64MiB).");
+            "Durations: 500ms, 30s, 5m, 1h, 7d. Sizes: bytes, or with KiB, MiB, GiB (64MiB).");
     spec.addOption(OptionSpec.builder("-h", "--help").usageHelp(true)
         .description("Print this help and exit").build());
     spec.addOption(OptionSpec.builder(CONFIG_FLAG).paramLabel("FILE").type(String.class)

@@ -14,13 +14,14 @@ import java.util.regex.Pattern;
  */
 final class Units {
 
-  static final String DURATION_FORMAT = "a whole number with a unit: ms, s, m or h, e.g. 30s";
+  static final String DURATION_FORMAT = "a whole number with a unit: ms, s, m, h or d, e.g. 30s";
   static final String SIZE_FORMAT = "a whole number of bytes, or with KiB, MiB or GiB, e.g. 64MiB";
 
   private static final Pattern NUMBER_AND_UNIT = Pattern.compile("(-?\\d+)\\s*([A-Za-z]*)");
 
   private static final Map<String, ChronoUnit> TIME_UNITS = Map.of(
-      "ms", ChronoUnit.MILLIS, "s", ChronoUnit.SECONDS, "m", ChronoUnit.MINUTES, "h", ChronoUnit.HOURS);
+      "ms", ChronoUnit.MILLIS, "s", ChronoUnit.SECONDS, "m", ChronoUnit.MINUTES, "h", ChronoUnit.HOURS,
+      "d", ChronoUnit.DAYS);
 
   // Binary units only: "MB" is left out on purpose, it means 10^6 to some and 2^20 to others.
   private static final Map<String, Long> SIZE_UNITS = Map.of(
@@ -29,7 +30,7 @@ final class Units {
   private Units() {
   }
 
-  /** {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}; a bare number has no unit and is refused. */
+  /** {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 7d}; a bare number has no unit and is refused. */
   static Duration parseDuration(String text) {
     Matcher m = NUMBER_AND_UNIT.matcher(text.strip());
     ChronoUnit unit = m.matches() ? TIME_UNITS.get(m.group(2)) : null;
@@ -63,6 +64,9 @@ final class Units {
   /** The shortest exact spelling: {@code 90s}, {@code 5m}, {@code 1500ms}. */
   static String formatDuration(Duration duration) {
     long millis = duration.toMillis();
+    if (millis % 86_400_000 == 0 && millis != 0) {
+      return millis / 86_400_000 + "d";
+    }
     if (millis % 3_600_000 == 0 && millis != 0) {
       return millis / 3_600_000 + "h";
     }
