@@ -1,6 +1,14 @@
 package dev.opamp.gateway;
 
+import com.hazelcast.core.HazelcastInstance;
 import dev.opamp.gateway.api.AdminServer;
+import dev.opamp.gateway.api.AgentsResource;
+import dev.opamp.gateway.api.ApiResource;
+import dev.opamp.gateway.api.CommandsResource;
+import dev.opamp.gateway.api.NodesResource;
+import dev.opamp.gateway.cluster.AgentRouter;
+import dev.opamp.gateway.cluster.LocalNode;
+import dev.opamp.gateway.cluster.NodeDirectory;
 import dev.opamp.gateway.cluster.ClusterNode;
 import dev.opamp.gateway.config.GatewaySettings;
 import dev.opamp.gateway.config.SettingsException;
@@ -14,6 +22,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import java.util.List;
 import java.util.logging.Logger;
 
 /**
@@ -30,15 +39,17 @@ public final class GatewayNode {
   private final GatewayMetrics metrics;
   private final OpampEndpoint opamp;
   private final AdminServer admin;
+  private final NodeDirectory directory;
 
   private GatewayNode(Vertx vertx, GatewaySettings settings, ClusterNode cluster, GatewayMetrics metrics,
-      OpampEndpoint opamp, AdminServer admin) {
+      OpampEndpoint opamp, AdminServer admin, NodeDirectory directory) {
     this.vertx = vertx;
     this.settings = settings;
     this.cluster = cluster;
     this.metrics = metrics;
     this.opamp = opamp;
     this.admin = admin;
+    this.directory = directory;
   }
 
   /** Starts a node on a Vert.x instance of its own (one event loop per core). */
@@ -52,15 +63,26 @@ public final class GatewayNode {
     GatewayMetrics metrics = new GatewayMetrics(sessions);
     int eventLoops = VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
     return ClusterNode.start(vertx, settings).compose(cluster -> {
-      FleetStore fleet = new FleetStore(vertx, cluster.hazelcast());
-      OpampProtocol protocol = new OpampProtocol(cluster.nodeName(), fleet, sessions, metrics);
-      return OpampEndpoint.start(vertx, settings.opampHost(), settings.opampPort(), eventLoops,
-              transportLimits(settings), protocol, metrics)
+      HazelcastInstance hazelcast = cluster.hazelcast();
+      FleetStore fleet = new FleetStore(vertx, hazelcast);
+      LocalNode local = cluster.attach(vertx, sessions);
+      AgentRouter router = new AgentRouter(vertx, hazelcast, local, fleet);
+      OpampProtocol protocol = new OpampProtocol(cluster.nodeName(), fleet, sessions, metrics, router);
+      NodeDirectory directory = new NodeDirectory(vertx, hazelcast, local, fleet, settings.agentRetention());
+      List<ApiResource> api = List.of(new AgentsResource(fleet), new CommandsResource(fleet, router),
+          new NodesResource(vertx, directory, router));
+      // Agents a previous run of this node held are gone with it: show them disconnected first.
+      return fleet.disconnectNode(cluster.nodeName(), protocol.firstEpoch())
+          .compose(stale -> OpampEndpoint.start(vertx, settings.opampHost(), settings.opampPort(), eventLoops,
+              transportLimits(settings), protocol, metrics, local::acceptsAgents))
           .recover(e -> cannotListen("--opamp-port", settings.opampHost(), settings.opampPort(), e))
           .compose(opamp -> AdminServer.start(vertx, settings.adminHost(), settings.adminPort(),
-                  settings.adminAuthToken(), fleet, metrics, cluster::isRunning)
+                  settings.adminAuthToken(), metrics, () -> cluster.isRunning() && local.acceptsAgents(), api)
               .recover(e -> cannotListen("--admin-port", settings.adminHost(), settings.adminPort(), e))
-              .map(admin -> new GatewayNode(vertx, settings, cluster, metrics, opamp, admin)))
+              .map(admin -> {
+                directory.start();
+                return new GatewayNode(vertx, settings, cluster, metrics, opamp, admin, directory);
+              }))
           .recover(failure -> cluster.stop(vertx).transform(ignored -> Future.failedFuture(failure)));
     }).onSuccess(node -> LOG.info(() -> "gateway node " + node.cluster.nodeName() + " ready: OpAMP on "
         + settings.opampHost() + ":" + node.opampPort() + OpampEndpoint.PATH + ", admin on "
@@ -110,6 +132,7 @@ public final class GatewayNode {
   public Future<Void> stop() {
     // Completed outside Vert.x: once Vert.x is closed, its contexts deliver nothing more.
     Promise<Void> stopped = Promise.promise();
+    directory.stop();
     opamp.stop()
         .eventually(admin::stop)
         .eventually(() -> cluster.stop(vertx))

@@ -1,6 +1,5 @@
 package dev.opamp.gateway.api;
 
-import dev.opamp.gateway.fleet.FleetStore;
 import dev.opamp.gateway.metrics.GatewayMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -15,6 +14,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -30,7 +30,7 @@ public final class AdminServer {
   }
 
   public static Future<AdminServer> start(Vertx vertx, String host, int port, String authToken,
-      FleetStore fleet, GatewayMetrics metrics, BooleanSupplier ready) {
+      GatewayMetrics metrics, BooleanSupplier ready, List<ApiResource> resources) {
     Router router = Router.router(vertx);
     router.get("/healthz").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
     router.get("/readyz").handler(ctx -> {
@@ -49,7 +49,7 @@ public final class AdminServer {
     router.get("/api/v1/openapi.yaml").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "application/yaml")
         .end(openApi));
-    new AgentsResource(fleet).mount(router);
+    resources.forEach(r -> r.mount(router));
     router.get("/").handler(ctx -> ctx.json(new JsonObject()
         .put("service", "opamp-gateway")
         .put("api", "/api/v1/agents")

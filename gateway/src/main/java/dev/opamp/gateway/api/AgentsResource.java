@@ -12,18 +12,19 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 
 /** {@code /api/v1/agents}: the fleet, cluster-wide, filtered and paged; and one agent in full. */
-final class AgentsResource {
+public final class AgentsResource implements ApiResource {
 
   static final int DEFAULT_LIMIT = 100;
   static final int MAX_LIMIT = 1000;
 
   private final FleetStore fleet;
 
-  AgentsResource(FleetStore fleet) {
+  public AgentsResource(FleetStore fleet) {
     this.fleet = fleet;
   }
 
-  void mount(Router router) {
+  @Override
+  public void mount(Router router) {
     router.get("/api/v1/agents").handler(this::list);
     router.get("/api/v1/agents/:uid").handler(this::one);
   }

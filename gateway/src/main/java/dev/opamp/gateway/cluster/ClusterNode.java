@@ -4,6 +4,7 @@ import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import dev.opamp.gateway.config.GatewaySettings;
 import dev.opamp.gateway.config.SettingsException;
+import dev.opamp.gateway.session.SessionRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -63,6 +64,16 @@ public final class ClusterNode {
     if (!Files.isWritable(dir)) {
       throw new SettingsException("--data-dir: " + dir + " is not writable");
     }
+  }
+
+  /**
+   * Makes this node's sessions reachable from the cluster: tasks routed here from other members
+   * find them through the member's user context.
+   */
+  public LocalNode attach(Vertx vertx, SessionRegistry sessions) {
+    LocalNode local = new LocalNode(nodeName, vertx, sessions);
+    hazelcast.getUserContext().put(LocalNode.CONTEXT_KEY, local);
+    return local;
   }
 
   /** The embedded member, for maps, topics and membership. */

@@ -18,14 +18,23 @@ public final class OpampProtocol implements ConnectionAcceptor {
   private final FleetStore fleet;
   private final SessionRegistry sessions;
   private final GatewayMetrics metrics;
+  private final StaleSessions staleSessions;
+  private final long firstEpoch = System.currentTimeMillis() << 16;
   // Epochs order the sessions that ever held an agent; start from the clock so restarts keep growing.
-  private final AtomicLong epochs = new AtomicLong(System.currentTimeMillis() << 16);
+  private final AtomicLong epochs = new AtomicLong(firstEpoch);
 
-  public OpampProtocol(String nodeName, FleetStore fleet, SessionRegistry sessions, GatewayMetrics metrics) {
+  public OpampProtocol(String nodeName, FleetStore fleet, SessionRegistry sessions, GatewayMetrics metrics,
+      StaleSessions staleSessions) {
     this.nodeName = nodeName;
     this.fleet = fleet;
     this.sessions = sessions;
     this.metrics = metrics;
+    this.staleSessions = staleSessions;
+  }
+
+  /** Every session of this run has an epoch at least this; records naming older ones on this node are stale. */
+  public long firstEpoch() {
+    return firstEpoch;
   }
 
   @Override
@@ -47,5 +56,9 @@ public final class OpampProtocol implements ConnectionAcceptor {
 
   GatewayMetrics metrics() {
     return metrics;
+  }
+
+  StaleSessions staleSessions() {
+    return staleSessions;
   }
 }

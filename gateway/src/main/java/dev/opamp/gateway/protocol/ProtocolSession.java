@@ -293,6 +293,10 @@ final class ProtocolSession implements AgentConnectionHandler, LiveSession {
   private ServerToAgent afterWrite(AgentToServer message, ReportOutcome outcome, ServerToAgent.Builder reply) {
     protocol.metrics().fleetWrite(outcome.changed() ? "changed" : "unchanged");
     connectionRecorded = true;
+    if (outcome.previousHolder() != null) {
+      // The agent was still shown on another session (another node, or one not yet closed): end it.
+      protocol.staleSessions().close(outcome.previousHolder(), key);
+    }
     boolean wantsEffectiveConfig =
         (message.getCapabilities() & AgentCapabilities.AgentCapabilities_ReportsEffectiveConfig_VALUE) != 0;
     boolean missing = !outcome.hasDescription() || (wantsEffectiveConfig && !outcome.hasEffectiveConfig());

@@ -5,6 +5,7 @@ import dev.opamp.gateway.proto.ServerToAgent;
 import dev.opamp.gateway.session.ConnectionAcceptor;
 import dev.opamp.gateway.session.Transport;
 import io.vertx.core.buffer.Buffer;
+import java.util.function.BooleanSupplier;
 
 /** What every connection of the OpAMP endpoint shares, on every event loop of the node. */
 final class EndpointContext {
@@ -14,8 +15,12 @@ final class EndpointContext {
   final GatewayMetrics metrics;
   final ReceiveBudget budget;
   final HttpAgentChannels httpChannels;
+  /** False while the node drains: new agents are sent elsewhere. */
+  final BooleanSupplier acceptingAgents;
 
-  EndpointContext(TransportLimits limits, ConnectionAcceptor acceptor, GatewayMetrics metrics) {
+  EndpointContext(TransportLimits limits, ConnectionAcceptor acceptor, GatewayMetrics metrics,
+      BooleanSupplier acceptingAgents) {
+    this.acceptingAgents = acceptingAgents;
     this.limits = limits;
     this.acceptor = acceptor;
     this.metrics = metrics;

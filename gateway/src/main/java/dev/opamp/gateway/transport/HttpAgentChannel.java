@@ -8,6 +8,7 @@ import dev.opamp.gateway.proto.AgentToServer;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import java.util.ArrayDeque;
+import java.util.Iterator;
 
 /**
  * One agent that speaks plain HTTP: a logical connection spanning its polls. Messages the server
@@ -94,18 +95,40 @@ final class HttpAgentChannel implements AgentChannel {
     return closed;
   }
 
-  /** Folds the messages waiting for this poll into its reply (later wins; flags accumulate). */
+  /**
+   * Folds the messages waiting for this poll into its reply (later wins; flags accumulate). A
+   * command must travel alone, so it is sent on a poll whose own reply has nothing to say, and
+   * waits for the next poll otherwise.
+   */
   ServerToAgent withWaiting(ServerToAgent reply) {
     if (waiting == null || waiting.isEmpty()) {
       return reply;
     }
+    boolean replyIsPlain = reply.getFlags() == 0 && !reply.hasAgentIdentification() && !reply.hasErrorResponse();
+    ServerToAgent command = null;
     ServerToAgent.Builder merged = ServerToAgent.newBuilder();
     long flags = 0;
-    for (ServerToAgent m : waiting) {
+    for (Iterator<ServerToAgent> it = waiting.iterator(); it.hasNext(); ) {
+      ServerToAgent m = it.next();
+      if (m.hasCommand()) {
+        if (command == null && replyIsPlain) {
+          command = m;
+          it.remove();
+        }
+        continue;
+      }
       merged.mergeFrom(m);
       flags |= m.getFlags();
+      it.remove();
     }
-    waiting.clear();
+    if (command != null) {
+      // Everything else that waited is kept for the next poll.
+      ServerToAgent rest = merged.setFlags(flags).build();
+      if (!rest.equals(ServerToAgent.getDefaultInstance())) {
+        waiting.addFirst(rest);
+      }
+      return command.toBuilder().setInstanceUid(reply.getInstanceUid()).build();
+    }
     merged.mergeFrom(reply);
     return merged.setFlags(flags | reply.getFlags()).build();
   }

@@ -23,6 +23,7 @@ import java.io.IOException;
 final class HttpMessageExchange {
 
   static final String PROTOBUF = "application/x-protobuf";
+  static final String INSTANCE_UID_HEADER = "OpAMP-Instance-UID";
 
   private final EndpointContext endpoint;
   private final HttpServerRequest request;
@@ -125,7 +126,11 @@ final class HttpMessageExchange {
   }
 
   /** Finds (or opens) the agent's HTTP channel and lets it answer on its own context. */
-  private void route(AgentToServer message) {
+  private void route(AgentToServer received) {
+    // The header lets load balancers route by uid; a body without one takes the header's.
+    AgentToServer message = received.getInstanceUid().isEmpty()
+        ? received.toBuilder().setInstanceUid(headerUid()).build()
+        : received;
     ByteString uid = message.getInstanceUid();
     boolean wantsNewUid = !InstanceUids.isValid(uid)
         || (message.getFlags() & AgentToServerFlags.AgentToServerFlags_RequestInstanceUid_VALUE) != 0;
@@ -149,6 +154,13 @@ final class HttpMessageExchange {
       }
       context.runOnContext(w -> respond(200, reply));
     }));
+  }
+
+  /** The {@code OpAMP-Instance-UID} header as uid bytes, or empty when absent or not a UUID. */
+  private ByteString headerUid() {
+    String text = request.getHeader(INSTANCE_UID_HEADER);
+    String key = text == null ? null : InstanceUids.keyFromText(text.trim());
+    return key == null ? ByteString.EMPTY : ByteString.fromHex(key);
   }
 
   private void respond(int status, ServerToAgent reply) {

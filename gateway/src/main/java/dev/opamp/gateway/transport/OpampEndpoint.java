@@ -6,6 +6,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -27,8 +28,8 @@ public final class OpampEndpoint {
   }
 
   public static Future<OpampEndpoint> start(Vertx vertx, String host, int port, int instances,
-      TransportLimits limits, ConnectionAcceptor acceptor, GatewayMetrics metrics) {
-    EndpointContext shared = new EndpointContext(limits, acceptor, metrics);
+      TransportLimits limits, ConnectionAcceptor acceptor, GatewayMetrics metrics, BooleanSupplier acceptingAgents) {
+    EndpointContext shared = new EndpointContext(limits, acceptor, metrics, acceptingAgents);
     // Vert.x shares a random port among servers that ask for a negative one; 0 would give each its own.
     int requested = port == 0 ? -1 : port;
     List<OpampServerVerticle> verticles = new CopyOnWriteArrayList<>();

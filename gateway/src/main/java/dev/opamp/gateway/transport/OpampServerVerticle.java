@@ -83,6 +83,15 @@ final class OpampServerVerticle extends VerticleBase {
           .end("missing or wrong Authorization bearer token\n");
       return;
     }
+    if (!endpoint.acceptingAgents.getAsBoolean()) {
+      // Draining: this node takes no agent, not even one it held; a load balancer places it elsewhere.
+      endpoint.metrics.connectionRefused("draining");
+      request.response().setStatusCode(503)
+          .putHeader(HttpHeaders.RETRY_AFTER, String.valueOf(1 + ThreadLocalRandom.current().nextInt(5)))
+          .putHeader(HttpHeaders.CONNECTION, "close")
+          .end("this gateway node is draining; retry shortly\n");
+      return;
+    }
     String contentType = request.getHeader(HttpHeaders.CONTENT_TYPE);
     boolean protobuf = contentType != null
         && contentType.toLowerCase(java.util.Locale.ROOT).startsWith(HttpMessageExchange.PROTOBUF);

@@ -123,7 +123,7 @@ class SettingsLoaderTest {
     assertFails("--opamp-port: given more than once", Map.of(), "--opamp-port", "1", "--opamp-port", "2");
     assertFails("\"4320\": unexpected argument; settings are flags (see --help)", Map.of(), "4320");
     assertFails("--max-message-bytes: -5 is not a size above zero", Map.of(), "--max-message-bytes", "-5");
-    assertFails("--ws-ping-interval: \"30\" is not a duration (a whole number with a unit: ms, s, m or h, e.g. 30s)",
+    assertFails("--ws-ping-interval: \"30\" is not a duration (a whole number with a unit: ms, s, m, h or d, e.g. 30s)",
         Map.of(), "--ws-ping-interval", "30");
     assertFails("--write-queue-max-bytes: \"4GiB\" is too large (at most 2147483647 bytes)",
         Map.of(), "--write-queue-max-bytes", "4GiB");
