@@ -1,5 +1,8 @@
 package dev.opamp.gateway.api;
 
+import static dev.opamp.gateway.testing.SampleRecords.UID;
+import static dev.opamp.gateway.testing.SampleRecords.fullEffectiveConfig;
+import static dev.opamp.gateway.testing.SampleRecords.fullRecord;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -7,32 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import dev.opamp.gateway.fleet.proto.AgentRecord;
-import dev.opamp.gateway.fleet.proto.Connection;
-import dev.opamp.gateway.proto.AgentCapabilities;
-import dev.opamp.gateway.proto.AgentConfigFile;
-import dev.opamp.gateway.proto.AgentConfigMap;
-import dev.opamp.gateway.proto.AgentDescription;
-import dev.opamp.gateway.proto.AnyValue;
-import dev.opamp.gateway.proto.ArrayValue;
-import dev.opamp.gateway.proto.AvailableComponents;
-import dev.opamp.gateway.proto.CertificateRequest;
-import dev.opamp.gateway.proto.ComponentDetails;
-import dev.opamp.gateway.proto.ComponentHealth;
-import dev.opamp.gateway.proto.ConnectionSettingsRequest;
-import dev.opamp.gateway.proto.ConnectionSettingsStatus;
-import dev.opamp.gateway.proto.ConnectionSettingsStatuses;
-import dev.opamp.gateway.proto.CustomCapabilities;
-import dev.opamp.gateway.proto.CustomMessage;
-import dev.opamp.gateway.proto.EffectiveConfig;
-import dev.opamp.gateway.proto.KeyValue;
-import dev.opamp.gateway.proto.KeyValueList;
-import dev.opamp.gateway.proto.OpAMPConnectionSettingsRequest;
-import dev.opamp.gateway.proto.PackageDownloadDetails;
-import dev.opamp.gateway.proto.PackageStatus;
-import dev.opamp.gateway.proto.PackageStatusEnum;
-import dev.opamp.gateway.proto.PackageStatuses;
 import dev.opamp.gateway.proto.RemoteConfigStatus;
-import dev.opamp.gateway.proto.RemoteConfigStatuses;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -40,8 +18,6 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class AgentJsonTest {
-  private static final ByteString UID = ByteString.fromHex("0190a1b2c3d4e5f60718293a4b5c6d7e");
-  private static final long T0_MS = 1_700_000_000_123L; // 2023-11-14T22:13:20.123Z
 
   @Test
   void agentThatReportedNothingHasNullParts() {
@@ -157,18 +133,7 @@ class AgentJsonTest {
 
   @Test
   void fullAddsConfigFilesCustomMessageAndCsrSizeButNeverTheCsr() {
-    byte[] binary = {(byte) 0xff, (byte) 0xfe, 0x00};
-    EffectiveConfig config = EffectiveConfig.newBuilder()
-        .setConfigMap(AgentConfigMap.newBuilder()
-            .putConfigMap("collector.yaml", AgentConfigFile.newBuilder()
-                .setContentType("text/yaml")
-                .setBody(ByteString.copyFromUtf8("receivers: {} # ✓"))
-                .build())
-            .putConfigMap("blob.bin", AgentConfigFile.newBuilder()
-                .setBody(ByteString.copyFrom(binary))
-                .build()))
-        .build();
-    JsonObject json = AgentJson.full(fullRecord(), config);
+    JsonObject json = AgentJson.full(fullRecord(), fullEffectiveConfig());
 
     assertEquals("00ff", json.getString("effectiveConfigHash"), "summary included");
     JsonObject files = json.getJsonObject("effectiveConfig").getJsonObject("files");
@@ -196,96 +161,5 @@ class AgentJsonTest {
     assertNull(json.getValue("instanceUid"));
     assertEquals(new JsonObject().put("pending", false).put("csrSize", 0),
         json.getJsonObject("pendingConnectionSettingsRequest"));
-  }
-
-  private static AgentRecord fullRecord() {
-    long t0Nanos = T0_MS * 1_000_000L;
-    return AgentRecord.newBuilder()
-        .setInstanceUid(UID)
-        .setCapabilities(AgentCapabilities.AgentCapabilities_ReportsStatus_VALUE
-            | AgentCapabilities.AgentCapabilities_ReportsHealth_VALUE
-            | 0x100000L)
-        .setDescription(AgentDescription.newBuilder()
-            .addIdentifyingAttributes(kv("service.name", str("api")))
-            .addIdentifyingAttributes(kv("tags", AnyValue.newBuilder()
-                .setArrayValue(ArrayValue.newBuilder()
-                    .addValues(str("a"))
-                    .addValues(AnyValue.newBuilder().setIntValue(2))
-                    .addValues(AnyValue.newBuilder().setBoolValue(true)))
-                .build()))
-            .addIdentifyingAttributes(kv("nested", AnyValue.newBuilder()
-                .setKvlistValue(KeyValueList.newBuilder()
-                    .addValues(kv("x", AnyValue.newBuilder().setDoubleValue(1.5).build()))
-                    .addValues(kv("nan",
-                        AnyValue.newBuilder().setDoubleValue(Double.NaN).build())))
-                .build()))
-            .addIdentifyingAttributes(kv("raw", AnyValue.newBuilder()
-                .setBytesValue(ByteString.fromHex("beef")).build()))
-            .addIdentifyingAttributes(kv("unset", AnyValue.getDefaultInstance()))
-            .addNonIdentifyingAttributes(kv("host.name", str("web-1"))))
-        .setHealth(ComponentHealth.newBuilder()
-            .setHealthy(false)
-            .setStatus("degraded")
-            .setLastError("exporter down")
-            .setStartTimeUnixNano(t0Nanos)
-            .putComponentHealthMap("exporter/otlp", ComponentHealth.newBuilder()
-                .setStatusTimeUnixNano(t0Nanos + 1)
-                .build())
-            .addAttributes(kv("retries", AnyValue.newBuilder().setIntValue(3).build())))
-        .setConnection(Connection.newBuilder()
-            .setNode("node-a")
-            .setTransport("websocket")
-            .setEpoch(7)
-            .setConnected(true)
-            .setSinceUnixMs(T0_MS)
-            .setRemoteAddress("10.0.0.7:51234"))
-        .setEffectiveConfigHash(ByteString.fromHex("00ff"))
-        .setRemoteConfigStatus(RemoteConfigStatus.newBuilder()
-            .setLastRemoteConfigHash(ByteString.fromHex("0102"))
-            .setStatus(RemoteConfigStatuses.RemoteConfigStatuses_FAILED)
-            .setErrorMessage("bad yaml"))
-        .setPackageStatuses(PackageStatuses.newBuilder()
-            .setServerProvidedAllPackagesHash(ByteString.fromHex("aa"))
-            .putPackages("otelcol", PackageStatus.newBuilder()
-                .setName("otelcol")
-                .setAgentHasVersion("0.139.0")
-                .setAgentHasHash(ByteString.fromHex("01"))
-                .setServerOfferedVersion("0.140.0")
-                .setServerOfferedHash(ByteString.fromHex("02"))
-                .setStatus(PackageStatusEnum.PackageStatusEnum_Downloading)
-                .setDownloadDetails(PackageDownloadDetails.newBuilder()
-                    .setDownloadPercent(42.5)
-                    .setDownloadBytesPerSecond(1000))
-                .build())
-            .putPackages("addon", PackageStatus.newBuilder().setName("addon").build()))
-        .setConnectionSettingsStatus(ConnectionSettingsStatus.newBuilder()
-            .setStatus(ConnectionSettingsStatuses.ConnectionSettingsStatuses_APPLYING))
-        .setCustomCapabilities(CustomCapabilities.newBuilder().addCapabilities("io.example.ping"))
-        .setAvailableComponents(AvailableComponents.newBuilder()
-            .setHash(ByteString.fromHex("0c"))
-            .putComponents("receivers", ComponentDetails.newBuilder()
-                .putSubComponentMap("otlp", ComponentDetails.newBuilder()
-                    .addMetadata(kv("version", str("1.0")))
-                    .build())
-                .build()))
-        .setConnectionSettingsRequest(ConnectionSettingsRequest.newBuilder()
-            .setOpamp(OpAMPConnectionSettingsRequest.newBuilder()
-                .setCertificateRequest(CertificateRequest.newBuilder()
-                    .setCsr(ByteString.copyFromUtf8("-----BEGIN CERTIFICATE-----")))))
-        .setLastCustomMessage(CustomMessage.newBuilder()
-            .setCapability("io.example.ping")
-            .setType("pong")
-            .setData(ByteString.copyFromUtf8("hi")))
-        .setFirstSeenUnixMs(T0_MS)
-        .setLastStatusUnixMs(T0_MS + 1000)
-        .build();
-  }
-
-  private static KeyValue kv(String key, AnyValue value) {
-    return KeyValue.newBuilder().setKey(key).setValue(value).build();
-  }
-
-  private static AnyValue str(String s) {
-    return AnyValue.newBuilder().setStringValue(s).build();
   }
 }

@@ -1,5 +1,7 @@
 package dev.opamp.gateway.api;
 
+import static dev.opamp.gateway.testing.SampleRecords.fullEffectiveConfig;
+import static dev.opamp.gateway.testing.SampleRecords.kv;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -8,32 +10,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.google.protobuf.ByteString;
 import dev.opamp.gateway.fleet.proto.AgentRecord;
-import dev.opamp.gateway.fleet.proto.Connection;
-import dev.opamp.gateway.proto.AgentCapabilities;
-import dev.opamp.gateway.proto.AgentConfigFile;
-import dev.opamp.gateway.proto.AgentConfigMap;
-import dev.opamp.gateway.proto.AgentDescription;
 import dev.opamp.gateway.proto.AnyValue;
-import dev.opamp.gateway.proto.ArrayValue;
 import dev.opamp.gateway.proto.AvailableComponents;
-import dev.opamp.gateway.proto.CertificateRequest;
-import dev.opamp.gateway.proto.ComponentDetails;
 import dev.opamp.gateway.proto.ComponentHealth;
-import dev.opamp.gateway.proto.ConnectionSettingsRequest;
-import dev.opamp.gateway.proto.ConnectionSettingsStatus;
-import dev.opamp.gateway.proto.ConnectionSettingsStatuses;
-import dev.opamp.gateway.proto.CustomCapabilities;
-import dev.opamp.gateway.proto.CustomMessage;
-import dev.opamp.gateway.proto.EffectiveConfig;
-import dev.opamp.gateway.proto.KeyValue;
-import dev.opamp.gateway.proto.KeyValueList;
-import dev.opamp.gateway.proto.OpAMPConnectionSettingsRequest;
-import dev.opamp.gateway.proto.PackageDownloadDetails;
 import dev.opamp.gateway.proto.PackageStatus;
 import dev.opamp.gateway.proto.PackageStatusEnum;
 import dev.opamp.gateway.proto.PackageStatuses;
-import dev.opamp.gateway.proto.RemoteConfigStatus;
-import dev.opamp.gateway.proto.RemoteConfigStatuses;
+import dev.opamp.gateway.testing.SampleRecords;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -61,7 +44,6 @@ import org.snakeyaml.engine.v2.schema.CoreSchema;
  */
 class OpenApiDocumentTest {
   private static final ByteString UID = ByteString.fromHex("018f2a3b4c5d7e6f8a9b0c1d2e3f4a5b");
-  private static final long T0_MS = 1_714_557_600_000L; // 2024-05-01T10:00:00Z
   private static final String SCHEMAS = "#/components/schemas/";
   private static final Set<String> METHODS =
       Set.of("get", "put", "post", "delete", "options", "head", "patch", "trace");
@@ -191,7 +173,7 @@ class OpenApiDocumentTest {
 
   @Test
   void agentSchemaListsEveryKeyOfTheFullView() {
-    Set<String> produced = new TreeSet<>(AgentJson.full(fullRecord(), effectiveConfig()).fieldNames());
+    Set<String> produced = new TreeSet<>(AgentJson.full(fullRecord(), fullEffectiveConfig()).fieldNames());
     Merged schema = merge(schemas().get("Agent"));
     assertEquals(produced, new TreeSet<>(schema.properties.keySet()));
     assertEquals(produced, new TreeSet<>(schema.required), "every key is always present");
@@ -200,7 +182,7 @@ class OpenApiDocumentTest {
   @Test
   void renderedAgentsMatchTheSchemasAllTheWayDown() {
     conform(wire(AgentJson.summary(fullRecord())), schemas().get("AgentSummary"), "summary");
-    conform(wire(AgentJson.full(fullRecord(), effectiveConfig())), schemas().get("Agent"), "full");
+    conform(wire(AgentJson.full(fullRecord(), fullEffectiveConfig())), schemas().get("Agent"), "full");
     AgentRecord quiet = AgentRecord.newBuilder().setInstanceUid(UID).build();
     conform(wire(AgentJson.full(quiet, null)), schemas().get("Agent"), "quiet agent");
     JsonObject page = new JsonObject()
@@ -501,121 +483,42 @@ class OpenApiDocumentTest {
 
   // ---- an agent that reported everything ----
 
+  /**
+   * The shared full record, plus what the schemas must also admit and {@code AgentJsonTest}'s
+   * values leave null, empty or finite: a status time on the agent's health, a nested
+   * sub-component with attributes, error messages, a non-finite download speed, a
+   * connection-settings hash and component metadata.
+   */
   private static AgentRecord fullRecord() {
-    long t0Nanos = T0_MS * 1_000_000L;
-    return AgentRecord.newBuilder()
-        .setInstanceUid(UID)
-        .setCapabilities(AgentCapabilities.AgentCapabilities_ReportsStatus_VALUE
-            | AgentCapabilities.AgentCapabilities_ReportsHealth_VALUE
-            | 0x100000L)
-        .setDescription(AgentDescription.newBuilder()
-            .addIdentifyingAttributes(kv("service.name", str("cart")))
-            .addIdentifyingAttributes(kv("tags", AnyValue.newBuilder()
-                .setArrayValue(ArrayValue.newBuilder()
-                    .addValues(str("a"))
-                    .addValues(AnyValue.newBuilder().setIntValue(2))
-                    .addValues(AnyValue.newBuilder().setBoolValue(true)))
-                .build()))
-            .addIdentifyingAttributes(kv("nested", AnyValue.newBuilder()
-                .setKvlistValue(KeyValueList.newBuilder()
-                    .addValues(kv("x", AnyValue.newBuilder().setDoubleValue(1.5).build()))
-                    .addValues(kv("inf",
-                        AnyValue.newBuilder().setDoubleValue(Double.POSITIVE_INFINITY).build())))
-                .build()))
-            .addIdentifyingAttributes(kv("raw", AnyValue.newBuilder()
-                .setBytesValue(ByteString.fromHex("beef")).build()))
-            .addIdentifyingAttributes(kv("unset", AnyValue.getDefaultInstance()))
-            .addNonIdentifyingAttributes(kv("host.name", str("web-1"))))
-        .setHealth(ComponentHealth.newBuilder()
-            .setHealthy(false)
-            .setStatus("StatusRecoverableError")
-            .setLastError("exporter down")
-            .setStartTimeUnixNano(t0Nanos)
-            .setStatusTimeUnixNano(t0Nanos + 5)
-            .putComponentHealthMap("exporter/otlp", ComponentHealth.newBuilder()
-                .setStatus("StatusRecoverableError")
-                .setStatusTimeUnixNano(t0Nanos + 1)
-                .putComponentHealthMap("queue", ComponentHealth.newBuilder().setHealthy(true).build())
-                .addAttributes(kv("retries", AnyValue.newBuilder().setIntValue(3).build()))
-                .build())
-            .addAttributes(kv("pid", AnyValue.newBuilder().setIntValue(4242).build())))
-        .setConnection(Connection.newBuilder()
-            .setNode("node-a")
-            .setTransport("websocket")
-            .setEpoch(7)
-            .setConnected(true)
-            .setSinceUnixMs(T0_MS)
-            .setRemoteAddress("10.0.0.7:51234"))
-        .setEffectiveConfigHash(ByteString.fromHex("00ff"))
-        .setRemoteConfigStatus(RemoteConfigStatus.newBuilder()
-            .setLastRemoteConfigHash(ByteString.fromHex("0102"))
-            .setStatus(RemoteConfigStatuses.RemoteConfigStatuses_FAILED)
-            .setErrorMessage("bad yaml"))
-        .setPackageStatuses(PackageStatuses.newBuilder()
-            .setServerProvidedAllPackagesHash(ByteString.fromHex("aa"))
+    AgentRecord shared = SampleRecords.fullRecord();
+    ComponentHealth health = shared.getHealth();
+    PackageStatuses packages = shared.getPackageStatuses();
+    PackageStatus otelcol = packages.getPackagesOrThrow("otelcol");
+    AvailableComponents available = shared.getAvailableComponents();
+    return shared.toBuilder()
+        .setHealth(health.toBuilder()
+            .setStatusTimeUnixNano(health.getStartTimeUnixNano() + 5)
+            .putComponentHealthMap("exporter/otlp",
+                health.getComponentHealthMapOrThrow("exporter/otlp").toBuilder()
+                    .putComponentHealthMap("queue", ComponentHealth.newBuilder().setHealthy(true).build())
+                    .addAttributes(kv("retries", AnyValue.newBuilder().setIntValue(3).build()))
+                    .build()))
+        .setPackageStatuses(packages.toBuilder()
             .setErrorMessage("one package failed")
-            .putPackages("otelcol", PackageStatus.newBuilder()
-                .setName("otelcol")
-                .setAgentHasVersion("0.139.0")
-                .setAgentHasHash(ByteString.fromHex("01"))
-                .setServerOfferedVersion("0.140.0")
-                .setServerOfferedHash(ByteString.fromHex("02"))
-                .setStatus(PackageStatusEnum.PackageStatusEnum_Downloading)
-                .setDownloadDetails(PackageDownloadDetails.newBuilder()
-                    .setDownloadPercent(42.5)
+            .putPackages("otelcol", otelcol.toBuilder()
+                .setDownloadDetails(otelcol.getDownloadDetails().toBuilder()
                     .setDownloadBytesPerSecond(Double.NaN))
                 .build())
-            .putPackages("addon", PackageStatus.newBuilder()
-                .setName("addon")
+            .putPackages("addon", packages.getPackagesOrThrow("addon").toBuilder()
                 .setStatus(PackageStatusEnum.PackageStatusEnum_InstallFailed)
                 .setErrorMessage("disk full")
                 .build()))
-        .setConnectionSettingsStatus(ConnectionSettingsStatus.newBuilder()
-            .setLastConnectionSettingsHash(ByteString.fromHex("0abc"))
-            .setStatus(ConnectionSettingsStatuses.ConnectionSettingsStatuses_APPLYING)
-            .setErrorMessage(""))
-        .setCustomCapabilities(CustomCapabilities.newBuilder().addCapabilities("io.example.ping"))
-        .setAvailableComponents(AvailableComponents.newBuilder()
-            .setHash(ByteString.fromHex("0c"))
-            .putComponents("receivers", ComponentDetails.newBuilder()
+        .setConnectionSettingsStatus(shared.getConnectionSettingsStatus().toBuilder()
+            .setLastConnectionSettingsHash(ByteString.fromHex("0abc")))
+        .setAvailableComponents(available.toBuilder()
+            .putComponents("receivers", available.getComponentsOrThrow("receivers").toBuilder()
                 .addMetadata(kv("count", AnyValue.newBuilder().setIntValue(1).build()))
-                .putSubComponentMap("otlp", ComponentDetails.newBuilder()
-                    .addMetadata(kv("version", str("1.0")))
-                    .build())
-                .build()))
-        .setConnectionSettingsRequest(ConnectionSettingsRequest.newBuilder()
-            .setOpamp(OpAMPConnectionSettingsRequest.newBuilder()
-                .setCertificateRequest(CertificateRequest.newBuilder()
-                    .setCsr(ByteString.copyFromUtf8("-----BEGIN CERTIFICATE REQUEST-----")))))
-        .setLastCustomMessage(CustomMessage.newBuilder()
-            .setCapability("io.example.ping")
-            .setType("pong")
-            .setData(ByteString.copyFromUtf8("hi")))
-        .setFirstSeenUnixMs(T0_MS - 86_400_000L)
-        .setLastStatusUnixMs(T0_MS + 1000)
-        .setSequenceNum(12)
-        .build();
-  }
-
-  /** One text file and one binary file, so that both body forms are rendered. */
-  private static EffectiveConfig effectiveConfig() {
-    return EffectiveConfig.newBuilder()
-        .setConfigMap(AgentConfigMap.newBuilder()
-            .putConfigMap("collector.yaml", AgentConfigFile.newBuilder()
-                .setContentType("text/yaml")
-                .setBody(ByteString.copyFromUtf8("receivers: {}"))
-                .build())
-            .putConfigMap("blob.bin", AgentConfigFile.newBuilder()
-                .setBody(ByteString.copyFrom(new byte[] {(byte) 0xff, (byte) 0xfe, 0x00}))
                 .build()))
         .build();
-  }
-
-  private static KeyValue kv(String key, AnyValue value) {
-    return KeyValue.newBuilder().setKey(key).setValue(value).build();
-  }
-
-  private static AnyValue str(String s) {
-    return AnyValue.newBuilder().setStringValue(s).build();
   }
 }

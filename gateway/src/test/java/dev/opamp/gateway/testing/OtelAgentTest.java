@@ -714,39 +714,51 @@ class OtelAgentTest {
     }
 
     Request awaitHttp(int index) throws InterruptedException {
-      awaitOrFail("HTTP request #" + index, () -> httpCount() > index);
-      synchronized (this) {
-        return requests.get(index);
-      }
+      return awaitReceived("HTTP request", requests, index);
     }
 
     AgentToServer awaitHttpMessage(java.util.function.Predicate<AgentToServer> test) throws InterruptedException {
-      AgentToServer[] hit = new AgentToServer[1];
-      awaitOrFail(
-          "a matching HTTP request",
-          () -> {
-            synchronized (this) {
-              hit[0] = requests.stream().map(Request::message).filter(test).findFirst().orElse(null);
-            }
-            return hit[0] != null;
-          });
-      return hit[0];
+      return awaitMatching("a matching HTTP request", requests, Request::message, test);
     }
 
     Frame awaitFrame(int index) throws InterruptedException {
-      awaitOrFail("WebSocket frame #" + index, () -> frameCount() > index);
-      synchronized (this) {
-        return frames.get(index);
-      }
+      return awaitReceived("WebSocket frame", frames, index);
     }
 
     AgentToServer awaitFrameMessage(java.util.function.Predicate<AgentToServer> test) throws InterruptedException {
-      AgentToServer[] hit = new AgentToServer[1];
+      return awaitMatching("a matching WebSocket frame", frames, Frame::message, test);
+    }
+
+    /** Waits for entry {@code index} of {@code received} (the requests or the frames). */
+    private <T> T awaitReceived(String what, List<T> received, int index) throws InterruptedException {
       awaitOrFail(
-          "a matching WebSocket frame",
+          what + " #" + index,
           () -> {
             synchronized (this) {
-              hit[0] = frames.stream().map(Frame::message).filter(test).findFirst().orElse(null);
+              return received.size() > index;
+            }
+          });
+      synchronized (this) {
+        return received.get(index);
+      }
+    }
+
+    /**
+     * Waits for the first message in {@code received} (the requests or the frames) that passes
+     * {@code test}.
+     */
+    private <T> AgentToServer awaitMatching(
+        String what,
+        List<T> received,
+        Function<T, AgentToServer> message,
+        java.util.function.Predicate<AgentToServer> test)
+        throws InterruptedException {
+      AgentToServer[] hit = new AgentToServer[1];
+      awaitOrFail(
+          what,
+          () -> {
+            synchronized (this) {
+              hit[0] = received.stream().map(message).filter(test).findFirst().orElse(null);
             }
             return hit[0] != null;
           });
