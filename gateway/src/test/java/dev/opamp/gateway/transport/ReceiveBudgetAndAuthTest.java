@@ -73,8 +73,13 @@ class ReceiveBudgetAndAuthTest {
   @Test
   void aMessageOverTheBudgetIsShedWithARetryHint() throws Exception {
     try (RawWebSocketAgent agent = authorizedAgent()) {
-      whileBudgetIsHeld(() -> agent.sendRaw(Buffer.buffer(new byte[2000])));
-      ServerToAgent reply = agent.next();
+      ServerToAgent[] answer = new ServerToAgent[1];
+      // The reply is awaited while the budget is still held, so the message cannot slip in after.
+      whileBudgetIsHeld(() -> {
+        agent.sendRaw(Buffer.buffer(new byte[2000]));
+        answer[0] = agent.next();
+      });
+      ServerToAgent reply = answer[0];
       assertEquals(ServerErrorResponseType.ServerErrorResponseType_Unavailable, reply.getErrorResponse().getType());
       assertTrue(reply.getErrorResponse().getRetryInfo().getRetryAfterNanoseconds() >= 30_000_000_000L);
       // Once the budget is free again, messages are served.
