@@ -10,6 +10,7 @@ import io.vertx.ext.web.client.WebClientOptions;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 
 /**
@@ -21,6 +22,7 @@ public final class TestGateway implements AutoCloseable {
   private final GatewayNode node;
   private final Vertx clientVertx = Vertx.vertx();
   private final WebClient admin;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   private TestGateway(GatewayNode node) {
     this.node = node;
@@ -43,6 +45,11 @@ public final class TestGateway implements AutoCloseable {
 
   public static TestGateway start(GatewaySettings settings) throws Exception {
     GatewayNode node = GatewayNode.start(settings).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    return new TestGateway(node);
+  }
+
+  /** Wraps a node that is already started (for example one of a {@link TestCluster}); closing stops it. */
+  public static TestGateway of(GatewayNode node) {
     return new TestGateway(node);
   }
 
@@ -108,8 +115,17 @@ public final class TestGateway implements AutoCloseable {
     throw new AssertionError("agent " + uid + " did not reach the expected state in " + timeout + "; last: " + last);
   }
 
+  /** Whether {@link #close()} was called. */
+  public boolean isClosed() {
+    return closed.get();
+  }
+
+  /** Stops the node and the client Vert.x; a second call does nothing. */
   @Override
   public void close() throws Exception {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     admin.close();
     clientVertx.close();
     node.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
