@@ -11,6 +11,7 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.InMemoryFormat;
 import dev.opamp.gateway.fleet.FleetStore;
 import dev.opamp.gateway.proto.ServerToAgent;
+import dev.opamp.gateway.proto.ServerToAgentFlags;
 import dev.opamp.gateway.testing.AgentListing;
 import dev.opamp.gateway.testing.ClusterConfigFile;
 import dev.opamp.gateway.testing.GatewayProcess;
@@ -126,22 +127,26 @@ class ClusterHarnessTest {
       cluster.awaitLoggedMembers(2, Duration.ofSeconds(30));
       LOG.info(() -> "survivors logged 2 members " + millisSince(killed) + " ms after kill -9");
 
-      Map<String, JsonObject> afterKill = Poll.until("node-a still lists both agents after kill -9 of node-b", WAIT,
-          () -> AgentListing.byKey(p0.adminJson(AgentListing.ALL)),
-          agents -> agents.containsKey(Messages.key(onP0)) && agents.containsKey(Messages.key(onP1)));
-      JsonObject orphan = afterKill.get(Messages.key(onP1));
+      // The survivors mark the dead node's agents disconnected (with since-when); nothing is lost.
+      JsonObject orphan = p0.awaitAgent(Messages.key(onP1), agent -> Boolean.FALSE.equals(AgentListing.connected(agent)),
+          WAIT);
       assertEquals("node-b", AgentListing.node(orphan));
-      // Expected today: nobody marks node-b's agents disconnected when node-b dies (clustering will).
-      LOG.info(() -> "record of the killed node's agent: connected=" + AgentListing.connected(orphan));
+      assertTrue(orphan.getJsonObject("connection").getString("since") != null);
+      LOG.info(() -> "the killed node's agent shown disconnected " + millisSince(killed) + " ms after kill -9");
+      assertEquals(1, p0.adminJson("/api/v1/agents?connected=true").getInteger("count"));
+      assertEquals(2, p0.adminJson("/api/v1/nodes").getJsonArray("nodes").size());
 
       try (RawWebSocketAgent again = p2.webSocketAgent()) {
         ServerToAgent reply = again.exchange(Messages.heartbeat(onP1, 1));
         assertAnswered(reply, onP1);
+        assertEquals(0, reply.getFlags() & ServerToAgentFlags.ServerToAgentFlags_ReportFullState_VALUE,
+            "its state survived the node, so the agent need not resend it");
         JsonObject moved = p0.awaitAgent(Messages.key(onP1),
             agent -> "node-c".equals(AgentListing.node(agent)) && Boolean.TRUE.equals(AgentListing.connected(agent)),
             WAIT);
         assertEquals("cart", moved.getJsonObject("identifyingAttributes").getString("service.name"),
             "the description from before the kill is kept: " + moved);
+        assertEquals(2, p0.adminJson("/api/v1/agents?connected=true").getInteger("count"));
       }
       a0.close();
       LOG.info(() -> "kill -9 scenario done " + millisSince(killed) + " ms after the kill");

@@ -90,6 +90,13 @@ public final class TestGateway implements AutoCloseable {
     return admin.get(pathAndQuery).send().toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
   }
 
+  /** POST on the admin port with an optional JSON body; the response, whatever its status. */
+  public HttpResponse<io.vertx.core.buffer.Buffer> adminPost(String path, JsonObject body) throws Exception {
+    var request = admin.post(path);
+    var sent = body == null ? request.send() : request.sendJsonObject(body);
+    return sent.toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
+  }
+
   public JsonObject adminJson(String pathAndQuery) throws Exception {
     HttpResponse<io.vertx.core.buffer.Buffer> r = adminGet(pathAndQuery);
     if (r.statusCode() != 200) {
