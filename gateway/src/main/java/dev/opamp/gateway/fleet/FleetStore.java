@@ -32,21 +32,29 @@ public final class FleetStore {
 
   public static final String AGENTS_MAP = "agents";
   public static final String CONFIG_BLOBS_MAP = "config-blobs";
+  public static final String HTTP_SEQUENCES_MAP = "http-sequences";
 
   private final Vertx vertx;
   private final IMap<String, AgentRecord> agents;
   private final IMap<String, byte[]> configBlobs;
+  private final IMap<String, Long> httpSequences;
   private final RecentKeys knownBlobs = new RecentKeys(4096);
 
   public FleetStore(Vertx vertx, HazelcastInstance hazelcast) {
     this.vertx = vertx;
     this.agents = hazelcast.getMap(AGENTS_MAP);
     this.configBlobs = hazelcast.getMap(CONFIG_BLOBS_MAP);
+    this.httpSequences = hazelcast.getMap(HTTP_SEQUENCES_MAP);
   }
 
   /** Merges a report (only the parts the agent sent) into the agent's record. */
   public Future<ReportOutcome> applyReport(String key, AgentRecord report) {
     return onCaller(agents.submitToKey(key, new ReportMerge(report, System.currentTimeMillis())));
+  }
+
+  /** Records an HTTP agent's sequence number cluster-wide; true if it skipped one since its last message. */
+  public Future<Boolean> advanceHttpSequence(String key, long sequence, Duration keepFor) {
+    return onCaller(httpSequences.submitToKey(key, new SequenceAdvance(sequence, keepFor.toMillis())));
   }
 
   /** Marks the agent disconnected if the session {@code epoch} still holds it. */

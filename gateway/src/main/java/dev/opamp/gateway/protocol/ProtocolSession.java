@@ -13,6 +13,7 @@ import dev.opamp.gateway.proto.ServerToAgentFlags;
 import dev.opamp.gateway.session.AgentChannel;
 import dev.opamp.gateway.session.AgentConnectionHandler;
 import dev.opamp.gateway.session.LiveSession;
+import dev.opamp.gateway.session.Transport;
 import java.time.Duration;
 import io.vertx.core.Future;
 import java.util.logging.Level;
@@ -31,6 +32,8 @@ final class ProtocolSession implements AgentConnectionHandler, LiveSession {
   private static final long REPORT_COMPONENTS = ServerToAgentFlags.ServerToAgentFlags_ReportAvailableComponents_VALUE;
 
   private static final long SHED_GRACE_MILLIS = 5000;
+  /** How long an HTTP agent's last sequence number is remembered after its last poll. */
+  private static final Duration HTTP_SEQUENCE_MEMORY = Duration.ofHours(1);
   private static final short GOING_AWAY = 1001;
   private static final short TRY_AGAIN_LATER = 1013;
 
@@ -66,8 +69,25 @@ final class ProtocolSession implements AgentConnectionHandler, LiveSession {
     resolveIdentity(message, reply);
     agentCapabilities = message.getCapabilities();
 
-    boolean gap = lastSequence >= 0 && message.getSequenceNum() != lastSequence + 1;
-    lastSequence = message.getSequenceNum();
+    return sequenceGap(message).compose(gap -> answer(message, reply, gap));
+  }
+
+  /**
+   * Whether the agent skipped a sequence number. A WebSocket agent's messages all reach this
+   * session; an HTTP agent's polls may land on any node, so its sequence is kept cluster-wide.
+   */
+  private Future<Boolean> sequenceGap(AgentToServer message) {
+    long sequence = message.getSequenceNum();
+    if (channel.transport() == Transport.HTTP) {
+      return protocol.fleet().advanceHttpSequence(key, sequence, HTTP_SEQUENCE_MEMORY)
+          .recover(e -> Future.succeededFuture(false));
+    }
+    boolean gap = lastSequence >= 0 && sequence != lastSequence + 1;
+    lastSequence = sequence;
+    return Future.succeededFuture(gap);
+  }
+
+  private Future<ServerToAgent> answer(AgentToServer message, ServerToAgent.Builder reply, boolean gap) {
     if (gap) {
       reply.setFlags(reply.getFlags() | REPORT_FULL_STATE);
       protocol.metrics().fullStateRequested("gap");
@@ -90,12 +110,12 @@ final class ProtocolSession implements AgentConnectionHandler, LiveSession {
       changed = true;
     }
 
-    Future<ServerToAgent> answer;
+    Future<ServerToAgent> result;
     if (!changed) {
       // A heartbeat, or a repeat of what is stored: no cluster write.
-      answer = Future.succeededFuture(reply.build());
+      result = Future.succeededFuture(reply.build());
     } else {
-      answer = withEffectiveConfig(message, report)
+      result = withEffectiveConfig(message, report)
           .compose(r -> protocol.fleet().applyReport(key, r.build()))
           .map(outcome -> afterWrite(message, outcome, reply))
           .recover(failure -> {
@@ -108,10 +128,10 @@ final class ProtocolSession implements AgentConnectionHandler, LiveSession {
           });
     }
     if (message.hasAgentDisconnect()) {
-      answer = answer.onComplete(ignored -> channel.context().runOnContext(v ->
+      result = result.onComplete(ignored -> channel.context().runOnContext(v ->
           channel.close((short) 1000, "agent disconnected")));
     }
-    return answer;
+    return result;
   }
 
   @Override

@@ -14,6 +14,8 @@ import dev.opamp.gateway.proto.AgentCapabilities;
 import dev.opamp.gateway.proto.AgentToServer;
 import dev.opamp.gateway.proto.CommandType;
 import dev.opamp.gateway.proto.ServerToAgent;
+import dev.opamp.gateway.proto.ServerToAgentFlags;
+import dev.opamp.gateway.protocol.InstanceUids;
 import dev.opamp.gateway.protocol.ServerCapabilitySet;
 import dev.opamp.gateway.testing.LoopbackBalancer;
 import dev.opamp.gateway.testing.Messages;
@@ -132,6 +134,34 @@ class ClusterRoutingTest {
       assertTrue(json.getJsonObject("connection").getBoolean("connected"));
       assertEquals("mover", json.getJsonObject("identifyingAttributes").getString("service.name"));
     }
+  }
+
+  @Test
+  @Order(5)
+  void anHttpAgentWhosePollsLandOnDifferentNodesKeepsOneSequence() throws Exception {
+    ByteString uid = newUid();
+    assertEquals(0, cluster.node(0).httpAgent().exchange(fullState(uid, 0, "hopper")).getFlags());
+    for (int seq = 1; seq <= 4; seq++) {
+      ServerToAgent reply = cluster.node(seq % 3).httpAgent().exchange(heartbeat(uid, seq));
+      assertEquals(0, reply.getFlags(), "poll " + seq + " on node " + seq % 3 + " continues the sequence");
+    }
+    ServerToAgent afterGap = cluster.node(2).httpAgent().exchange(heartbeat(uid, 9));
+    assertEquals(ServerToAgentFlags.ServerToAgentFlags_ReportFullState_VALUE,
+        afterGap.getFlags() & ServerToAgentFlags.ServerToAgentFlags_ReportFullState_VALUE);
+  }
+
+  @Test
+  @Order(5)
+  void anHttpAgentMayNameItselfInTheInstanceUidHeader() throws Exception {
+    ByteString uid = newUid();
+    var answer = cluster.node(1).httpAgent().post(fullState(ByteString.EMPTY, 0, "by-header").toByteArray(),
+        io.vertx.core.MultiMap.caseInsensitiveMultiMap()
+            .add("Content-Type", "application/x-protobuf")
+            .add("OpAMP-Instance-UID", InstanceUids.uuidText(uid)));
+    assertEquals(200, answer.status());
+    assertFalse(answer.message().hasAgentIdentification(), "the header's uid is valid and kept");
+    cluster.node(0).awaitAgent(key(uid), a -> "by-header".equals(
+        a.getJsonObject("identifyingAttributes").getString("service.name")), Duration.ofSeconds(5));
   }
 
   @Test
