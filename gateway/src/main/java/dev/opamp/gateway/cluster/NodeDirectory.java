@@ -148,7 +148,7 @@ public final class NodeDirectory {
       }
       int mine = local.sessions().connected(Transport.WEBSOCKET);
       long fair = (total + members - 1) / members;
-      long slack = Math.max(5, fair / 10);
+      long slack = Math.max(1, fair / 10);
       if (mine <= fair + slack) {
         return;
       }

@@ -15,6 +15,7 @@ import io.vertx.core.net.NetSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -69,7 +70,7 @@ public final class LoopbackBalancer implements AutoCloseable {
 
   private LoopbackBalancer(List<Backend> backends) {
     this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1));
-    this.states = backends.stream().map(State::new).toList();
+    this.states = new CopyOnWriteArrayList<>(backends.stream().map(State::new).toList());
     this.netClient = vertx.createNetClient(new NetClientOptions().setConnectTimeout(2000));
     this.checks = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false)
         .setConnectTimeout(CHECK_TIMEOUT_MS).setIdleTimeout(CHECK_TIMEOUT_MS)
@@ -98,6 +99,11 @@ public final class LoopbackBalancer implements AutoCloseable {
       balancer.close();
       throw e;
     }
+  }
+
+  /** Puts a new backend (a node that joined) into rotation once its health check passes. */
+  public void addBackend(Backend backend) {
+    states.add(new State(backend));
   }
 
   /** The port agents connect to. */

@@ -33,11 +33,14 @@ public final class TestCluster implements AutoCloseable {
   private final Path dir;
   private final ClusterConfigFile config;
   private final List<TestGateway> nodes;
+  private final Consumer<GatewaySettings.Builder> adjust;
 
-  private TestCluster(Path dir, ClusterConfigFile config, List<TestGateway> nodes) {
+  private TestCluster(Path dir, ClusterConfigFile config, List<TestGateway> nodes,
+      Consumer<GatewaySettings.Builder> adjust) {
     this.dir = dir;
     this.config = config;
     this.nodes = nodes;
+    this.adjust = adjust;
   }
 
   /** Starts {@code n} nodes with test settings and waits until each sees all {@code n} members. */
@@ -50,18 +53,19 @@ public final class TestCluster implements AutoCloseable {
    * harness's own (name, ports 0, data dir, Hazelcast config), e.g. shorter timeouts.
    */
   public static TestCluster start(int n, Consumer<GatewaySettings.Builder> adjust) throws Exception {
+    return start(n, n, adjust);
+  }
+
+  /**
+   * A cluster configured for {@code n} members of which the first {@code now} start at once; the
+   * others can {@link #join} later, as nodes added to a running cluster.
+   */
+  public static TestCluster start(int n, int now, Consumer<GatewaySettings.Builder> adjust) throws Exception {
     Path dir = Files.createTempDirectory("opamp-test-cluster");
     ClusterConfigFile config = ClusterConfigFile.write(dir, n);
-    List<Future<GatewayNode>> starting = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      GatewaySettings.Builder settings = TestGateway.testSettings()
-          .nodeName(nodeName(i))
-          .opampPort(0)
-          .adminPort(0)
-          .dataDir(dir.resolve(nodeName(i)))
-          .hazelcastConfig(config.file(i));
-      adjust.accept(settings);
-      starting.add(GatewayNode.start(settings.build())); // all at once: members join in parallel
+    List<Future<GatewayNode>> starting = new ArrayList<>(now);
+    for (int i = 0; i < now; i++) {
+      starting.add(GatewayNode.start(settings(dir, config, i, adjust))); // all at once: members join in parallel
     }
     List<TestGateway> nodes = new ArrayList<>(n);
     Throwable failure = null;
@@ -75,17 +79,42 @@ public final class TestCluster implements AutoCloseable {
         failure = failure == null ? e : failure;
       }
     }
-    TestCluster cluster = new TestCluster(dir, config, nodes);
+    TestCluster cluster = new TestCluster(dir, config, nodes, adjust);
     try {
       if (failure != null) {
         throw new AssertionError("a node of the test cluster did not start: " + failure, failure);
       }
-      cluster.awaitMembers(n, START_TIMEOUT);
+      cluster.awaitMembers(now, START_TIMEOUT);
       return cluster;
     } catch (Throwable e) {
       cluster.close();
       throw e;
     }
+  }
+
+  /** Starts the next configured node, which joins the running ones; waits until all see it. */
+  public TestGateway join() throws Exception {
+    int i = nodes.size();
+    if (i >= config.size()) {
+      throw new IllegalStateException("the cluster was configured for " + config.size() + " members");
+    }
+    TestGateway node = TestGateway.of(GatewayNode.start(settings(dir, config, i, adjust))
+        .toCompletionStage().toCompletableFuture().get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+    nodes.add(node);
+    awaitMembers(running().size(), START_TIMEOUT);
+    return node;
+  }
+
+  private static GatewaySettings settings(Path dir, ClusterConfigFile config, int i,
+      Consumer<GatewaySettings.Builder> adjust) throws Exception {
+    GatewaySettings.Builder settings = TestGateway.testSettings()
+        .nodeName(nodeName(i))
+        .opampPort(0)
+        .adminPort(0)
+        .dataDir(dir.resolve(nodeName(i)))
+        .hazelcastConfig(config.file(i));
+    adjust.accept(settings);
+    return settings.build();
   }
 
   /** The name of the {@code i}-th node: {@code node-a}, {@code node-b}, ... */
