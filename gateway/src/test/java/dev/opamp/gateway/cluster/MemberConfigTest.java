@@ -44,6 +44,10 @@ class MemberConfigTest {
       assertEquals(1, mapConfig.getBackupCount(), map);
       assertEquals(InMemoryFormat.BINARY, mapConfig.getInMemoryFormat(), map);
     }
+    // After a split brain heals, an agent's most recent report wins.
+    MapConfig agents = config.getMapConfig(FleetStore.AGENTS_MAP);
+    assertEquals("com.hazelcast.spi.merge.LatestUpdateMergePolicy", agents.getMergePolicyConfig().getPolicy());
+    assertTrue(agents.isPerEntryStatsEnabled(), "the merge policy needs per-entry update times");
   }
 
   @Test
