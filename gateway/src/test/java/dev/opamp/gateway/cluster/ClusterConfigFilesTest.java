@@ -119,6 +119,20 @@ class ClusterConfigFilesTest {
     assertFalse(config.getNetworkConfig().isPortAutoIncrement(), "one member per pod, always on 5701");
   }
 
+  @Test
+  void multiMemberExamplesGuardDesiredStateByMajority() {
+    for (String file : List.of("tcp-ip-members.yaml", "kubernetes-members.yaml")) {
+      Config config = MemberConfig.fromFile(CLUSTER_CONFIG.resolve(file));
+      String rule = config.getMapConfig("desired-configs").getSplitBrainProtectionName();
+      assertEquals("desired-state-majority", rule, file);
+      var protection = config.getSplitBrainProtectionConfig(rule);
+      assertTrue(protection.isEnabled(), file);
+      assertEquals(2, protection.getMinimumClusterSize(), file + ": a majority of three");
+      assertNull(config.getMapConfig("agents").getSplitBrainProtectionName(),
+          file + ": agents keep reporting on both sides of a split");
+    }
+  }
+
   private static List<Path> memberConfigs() throws IOException {
     List<Path> files;
     try (Stream<Path> listing = Files.list(CLUSTER_CONFIG)) {
