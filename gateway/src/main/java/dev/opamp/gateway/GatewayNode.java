@@ -5,6 +5,7 @@ import dev.opamp.gateway.api.AdminServer;
 import dev.opamp.gateway.api.AgentsResource;
 import dev.opamp.gateway.api.ApiResource;
 import dev.opamp.gateway.api.CommandsResource;
+import dev.opamp.gateway.api.ConfigsResource;
 import dev.opamp.gateway.api.NodesResource;
 import dev.opamp.gateway.cluster.AgentRouter;
 import dev.opamp.gateway.cluster.LocalNode;
@@ -15,6 +16,9 @@ import dev.opamp.gateway.config.SettingsException;
 import dev.opamp.gateway.fleet.FleetStore;
 import dev.opamp.gateway.metrics.GatewayMetrics;
 import dev.opamp.gateway.protocol.OpampProtocol;
+import dev.opamp.gateway.remoteconfig.ConfigCatalog;
+import dev.opamp.gateway.remoteconfig.ConfigFanout;
+import dev.opamp.gateway.remoteconfig.ConfigRepository;
 import dev.opamp.gateway.session.SessionRegistry;
 import dev.opamp.gateway.transport.OpampEndpoint;
 import dev.opamp.gateway.transport.TransportLimits;
@@ -40,9 +44,10 @@ public final class GatewayNode {
   private final OpampEndpoint opamp;
   private final AdminServer admin;
   private final NodeDirectory directory;
+  private final ConfigCatalog catalog;
 
   private GatewayNode(Vertx vertx, GatewaySettings settings, ClusterNode cluster, GatewayMetrics metrics,
-      OpampEndpoint opamp, AdminServer admin, NodeDirectory directory) {
+      OpampEndpoint opamp, AdminServer admin, NodeDirectory directory, ConfigCatalog catalog) {
     this.vertx = vertx;
     this.settings = settings;
     this.cluster = cluster;
@@ -50,6 +55,7 @@ public final class GatewayNode {
     this.opamp = opamp;
     this.admin = admin;
     this.directory = directory;
+    this.catalog = catalog;
   }
 
   /** Starts a node on a Vert.x instance of its own (one event loop per core). */
@@ -67,12 +73,17 @@ public final class GatewayNode {
       FleetStore fleet = new FleetStore(vertx, hazelcast);
       LocalNode local = cluster.attach(vertx, sessions);
       AgentRouter router = new AgentRouter(vertx, hazelcast, local, fleet);
-      OpampProtocol protocol = new OpampProtocol(cluster.nodeName(), fleet, sessions, metrics, router);
+      ConfigRepository configs = new ConfigRepository(vertx, hazelcast);
+      ConfigCatalog catalog = new ConfigCatalog(vertx, configs);
+      ConfigFanout fanout = new ConfigFanout(vertx, fleet, sessions, cluster.nodeName());
+      catalog.onChange(fanout::configsChanged);
+      OpampProtocol protocol = new OpampProtocol(cluster.nodeName(), fleet, sessions, metrics, router, catalog);
       NodeDirectory directory = new NodeDirectory(vertx, hazelcast, local, fleet, settings.agentRetention());
       List<ApiResource> api = List.of(new AgentsResource(fleet), new CommandsResource(fleet, router),
-          new NodesResource(vertx, directory, router));
+          new NodesResource(vertx, directory, router), new ConfigsResource(configs));
       // Agents a previous run of this node held are gone with it: show them disconnected first.
-      return fleet.disconnectNode(cluster.nodeName(), protocol.firstEpoch())
+      return catalog.start()
+          .compose(loaded -> fleet.disconnectNode(cluster.nodeName(), protocol.firstEpoch()))
           .compose(stale -> OpampEndpoint.start(vertx, settings.opampHost(), settings.opampPort(), eventLoops,
               transportLimits(settings), protocol, metrics, local::acceptsAgents))
           .recover(e -> cannotListen("--opamp-port", settings.opampHost(), settings.opampPort(), e))
@@ -81,7 +92,7 @@ public final class GatewayNode {
               .recover(e -> cannotListen("--admin-port", settings.adminHost(), settings.adminPort(), e))
               .map(admin -> {
                 directory.start();
-                return new GatewayNode(vertx, settings, cluster, metrics, opamp, admin, directory);
+                return new GatewayNode(vertx, settings, cluster, metrics, opamp, admin, directory, catalog);
               }))
           .recover(failure -> cluster.stop(vertx).transform(ignored -> Future.failedFuture(failure)));
     }).onSuccess(node -> LOG.info(() -> "gateway node " + node.cluster.nodeName() + " ready: OpAMP on "
@@ -133,6 +144,7 @@ public final class GatewayNode {
     // Completed outside Vert.x: once Vert.x is closed, its contexts deliver nothing more.
     Promise<Void> stopped = Promise.promise();
     directory.stop();
+    catalog.stop();
     opamp.stop()
         .eventually(admin::stop)
         .eventually(() -> cluster.stop(vertx))

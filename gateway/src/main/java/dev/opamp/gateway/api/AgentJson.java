@@ -5,6 +5,7 @@ import com.google.protobuf.Descriptors.EnumDescriptor;
 import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import dev.opamp.gateway.fleet.Hex;
 import dev.opamp.gateway.fleet.proto.AgentRecord;
+import dev.opamp.gateway.fleet.proto.DesiredConfig;
 import dev.opamp.gateway.fleet.proto.Connection;
 import dev.opamp.gateway.proto.AgentConfigFile;
 import dev.opamp.gateway.proto.AnyValue;
@@ -74,6 +75,8 @@ public final class AgentJson {
     json.put("effectiveConfigHash", hexOrNull(r.getEffectiveConfigHash()));
     json.put("remoteConfigStatus",
         r.hasRemoteConfigStatus() ? remoteConfigStatus(r.getRemoteConfigStatus()) : null);
+    json.put("desiredConfig", r.hasDesiredConfig() && !r.getDesiredConfig().getName().isEmpty()
+        ? desiredConfig(r.getDesiredConfig()) : null);
     json.put("packageStatuses",
         r.hasPackageStatuses() ? packageStatuses(r.getPackageStatuses()) : null);
     json.put("connectionSettingsStatus",
@@ -138,6 +141,14 @@ public final class AgentJson {
         .put("connected", c.getConnected())
         .put("since", millisText(c.getSinceUnixMs()))
         .put("remoteAddress", c.getRemoteAddress());
+  }
+
+  private static JsonObject desiredConfig(DesiredConfig d) {
+    return new JsonObject()
+        .put("name", d.getName())
+        .put("version", d.getVersion())
+        .put("hash", d.getHash().isEmpty() ? null : Hex.hex(d.getHash()))
+        .put("error", d.getError().isEmpty() ? null : d.getError());
   }
 
   private static JsonObject remoteConfigStatus(RemoteConfigStatus s) {

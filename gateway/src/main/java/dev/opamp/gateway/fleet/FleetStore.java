@@ -6,6 +6,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import com.hazelcast.query.Predicate;
 import dev.opamp.gateway.fleet.proto.AgentRecord;
+import dev.opamp.gateway.fleet.proto.DesiredConfig;
 import dev.opamp.gateway.proto.EffectiveConfig;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -50,6 +51,22 @@ public final class FleetStore {
   /** Merges a report (only the parts the agent sent) into the agent's record. */
   public Future<ReportOutcome> applyReport(String key, AgentRecord report) {
     return onCaller(agents.submitToKey(key, new ReportMerge(report, System.currentTimeMillis())));
+  }
+
+  /** Records which config the gateway wants the agent to run. */
+  public Future<Boolean> setDesiredConfig(String key, DesiredConfig desired) {
+    return onCaller(agents.submitToKey(key, new SetDesiredConfig(desired)));
+  }
+
+  /** Every record matching {@code query}, by key (a cluster-wide scan, on a worker thread). */
+  public Future<Map<String, AgentRecord>> records(Predicate<String, AgentRecord> query) {
+    return vertx.executeBlocking(() -> {
+      Map<String, AgentRecord> out = new java.util.HashMap<>();
+      for (Map.Entry<String, AgentRecord> e : agents.entrySet(query)) {
+        out.put(e.getKey(), e.getValue());
+      }
+      return out;
+    }, false);
   }
 
   /** Records an HTTP agent's sequence number cluster-wide; true if it skipped one since its last message. */

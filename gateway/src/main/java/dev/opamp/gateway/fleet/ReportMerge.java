@@ -43,7 +43,15 @@ public final class ReportMerge implements EntryProcessor<String, AgentRecord, Re
         merged.getAvailableComponents().getHash().toByteArray(),
         merged.getAvailableComponents().getComponentsCount() > 0,
         !merged.getEffectiveConfigHash().isEmpty(),
-        displacedHolder(stored, delta));
+        displacedHolder(stored, delta),
+        delta.hasConnection() || delta.hasDescription() ? context(merged) : null);
+  }
+
+  private static ReportOutcome.AgentContext context(AgentRecord merged) {
+    return new ReportOutcome.AgentContext(
+        merged.hasDescription() ? merged.getDescription().toByteArray() : null,
+        merged.getDesiredConfig().toByteArray(),
+        merged.hasRemoteConfigStatus() ? merged.getRemoteConfigStatus().toByteArray() : null);
   }
 
   /** The live session the report's new connection displaces, if any. */

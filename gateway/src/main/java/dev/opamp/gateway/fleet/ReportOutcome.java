@@ -15,6 +15,8 @@ import java.io.Serializable;
  * @param hasEffectiveConfig after the merge, the record holds an effective config
  * @param previousHolder the connection the record named before this report, if the report
  *     names a new one and the old one was live: a session elsewhere that is now stale
+ * @param context what the session needs to decide the agent's config, given when the report
+ *     opened a session or changed the description; null otherwise
  */
 public record ReportOutcome(
     boolean existed,
@@ -23,8 +25,13 @@ public record ReportOutcome(
     byte[] storedComponentsHash,
     boolean hasComponentDetails,
     boolean hasEffectiveConfig,
-    Holder previousHolder)
+    Holder previousHolder,
+    AgentContext context)
     implements Serializable {
+
+  /** The stored parts a session needs to work out which config the agent should run. */
+  public record AgentContext(byte[] description, byte[] desiredConfig, byte[] remoteConfigStatus)
+      implements Serializable {}
 
   /** A node and session epoch that held an agent. */
   public record Holder(String node, long epoch) implements Serializable {}

@@ -19,17 +19,19 @@ public final class OpampProtocol implements ConnectionAcceptor {
   private final SessionRegistry sessions;
   private final GatewayMetrics metrics;
   private final StaleSessions staleSessions;
+  private final RemoteConfigs remoteConfigs;
   private final long firstEpoch = System.currentTimeMillis() << 16;
   // Epochs order the sessions that ever held an agent; start from the clock so restarts keep growing.
   private final AtomicLong epochs = new AtomicLong(firstEpoch);
 
   public OpampProtocol(String nodeName, FleetStore fleet, SessionRegistry sessions, GatewayMetrics metrics,
-      StaleSessions staleSessions) {
+      StaleSessions staleSessions, RemoteConfigs remoteConfigs) {
     this.nodeName = nodeName;
     this.fleet = fleet;
     this.sessions = sessions;
     this.metrics = metrics;
     this.staleSessions = staleSessions;
+    this.remoteConfigs = remoteConfigs;
   }
 
   /** Every session of this run has an epoch at least this; records naming older ones on this node are stale. */
@@ -60,5 +62,9 @@ public final class OpampProtocol implements ConnectionAcceptor {
 
   StaleSessions staleSessions() {
     return staleSessions;
+  }
+
+  RemoteConfigs remoteConfigs() {
+    return remoteConfigs;
   }
 }

@@ -1,6 +1,11 @@
 package dev.opamp.gateway.protocol;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.opamp.gateway.fleet.proto.DesiredConfig;
+import dev.opamp.gateway.proto.AgentDescription;
+import dev.opamp.gateway.proto.AgentRemoteConfig;
+import dev.opamp.gateway.proto.RemoteConfigStatus;
 import dev.opamp.gateway.fleet.ReportOutcome;
 import dev.opamp.gateway.fleet.proto.AgentRecord;
 import dev.opamp.gateway.fleet.proto.Connection;
@@ -32,6 +37,7 @@ final class ProtocolSession implements AgentConnectionHandler, LiveSession {
   private static final long REPORT_COMPONENTS = ServerToAgentFlags.ServerToAgentFlags_ReportAvailableComponents_VALUE;
 
   private static final long SHED_GRACE_MILLIS = 5000;
+  private static final long ACCEPTS_REMOTE_CONFIG = AgentCapabilities.AgentCapabilities_AcceptsRemoteConfig_VALUE;
   /** How long an HTTP agent's last sequence number is remembered after its last poll. */
   private static final Duration HTTP_SEQUENCE_MEMORY = Duration.ofHours(1);
   private static final short GOING_AWAY = 1001;
@@ -52,6 +58,12 @@ final class ProtocolSession implements AgentConnectionHandler, LiveSession {
   private boolean askedForMissingState;
   private boolean closed;
   private final StatusFingerprints reported = new StatusFingerprints();
+  /** The config this agent should run, as last worked out. */
+  private DesiredConfig desired = DesiredConfig.getDefaultInstance();
+  /** The config hash the agent last reported having (applied, applying or failed). */
+  private ByteString reportedConfigHash = ByteString.EMPTY;
+  /** The config hash offered on this connection; each is offered once per connection. */
+  private ByteString offeredConfigHash = ByteString.EMPTY;
   private ByteString lastEffectiveConfigHash = ByteString.EMPTY;
   private long lastEffectiveConfigFingerprint;
 
@@ -68,6 +80,9 @@ final class ProtocolSession implements AgentConnectionHandler, LiveSession {
         .setCapabilities(ServerCapabilitySet.CURRENT);
     resolveIdentity(message, reply);
     agentCapabilities = message.getCapabilities();
+    if (message.hasRemoteConfigStatus()) {
+      reportedConfigHash = message.getRemoteConfigStatus().getLastRemoteConfigHash();
+    }
 
     return sequenceGap(message).compose(gap -> answer(message, reply, gap));
   }
@@ -196,6 +211,64 @@ final class ProtocolSession implements AgentConnectionHandler, LiveSession {
     channel.context().runOnContext(v -> channel.close(GOING_AWAY, "the agent is connected to another node"));
   }
 
+  @Override
+  public void refresh(AgentRecord record) {
+    channel.context().runOnContext(v -> {
+      if (closed || key == null) {
+        return;
+      }
+      if (record.hasRemoteConfigStatus() && reportedConfigHash.isEmpty()) {
+        reportedConfigHash = record.getRemoteConfigStatus().getLastRemoteConfigHash();
+      }
+      AgentRemoteConfig offer = reconsider(record.hasDescription() ? record.getDescription() : null,
+          record.getDesiredConfig());
+      if (offer != null) {
+        channel.push(ServerToAgent.newBuilder()
+            .setInstanceUid(uid)
+            .setCapabilities(ServerCapabilitySet.CURRENT)
+            .setRemoteConfig(offer)
+            .build());
+      }
+    });
+  }
+
+  private AgentRemoteConfig reconsider(ReportOutcome.AgentContext context) {
+    try {
+      if (context.remoteConfigStatus() != null && reportedConfigHash.isEmpty()) {
+        reportedConfigHash = RemoteConfigStatus.parseFrom(context.remoteConfigStatus()).getLastRemoteConfigHash();
+      }
+      AgentDescription description = context.description() == null
+          ? null : AgentDescription.parseFrom(context.description());
+      return reconsider(description, DesiredConfig.parseFrom(context.desiredConfig()));
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("corrupt agent context from the fleet", e);
+    }
+  }
+
+  /**
+   * Works out the agent's config again; records it when it changed, and answers the offer to send
+   * (null when the agent does not accept remote config, already has it, reported it failed, or
+   * was already offered it on this connection: no retry loops).
+   */
+  private AgentRemoteConfig reconsider(AgentDescription description, DesiredConfig stored) {
+    RemoteConfigs.Resolution resolution = protocol.remoteConfigs().resolve(description, uid);
+    desired = resolution.desired();
+    if (!desired.equals(stored)) {
+      protocol.fleet().setDesiredConfig(key, desired).onFailure(e ->
+          LOG.log(Level.WARNING, "could not record the desired config of agent " + key + ": " + e));
+    }
+    AgentRemoteConfig offer = resolution.offer();
+    if (offer == null || (agentCapabilities & ACCEPTS_REMOTE_CONFIG) == 0) {
+      return null;
+    }
+    ByteString hash = offer.getConfigHash();
+    if (hash.equals(reportedConfigHash) || hash.equals(offeredConfigHash)) {
+      return null;
+    }
+    offeredConfigHash = hash;
+    return offer;
+  }
+
   /**
    * Settles which uid this session stores the agent under. The server assigns a new one when the
    * agent asks, when its uid is invalid, or when another live session holds it.
@@ -313,6 +386,12 @@ final class ProtocolSession implements AgentConnectionHandler, LiveSession {
   private ServerToAgent afterWrite(AgentToServer message, ReportOutcome outcome, ServerToAgent.Builder reply) {
     protocol.metrics().fleetWrite(outcome.changed() ? "changed" : "unchanged");
     connectionRecorded = true;
+    if (outcome.context() != null) {
+      AgentRemoteConfig offer = reconsider(outcome.context());
+      if (offer != null) {
+        reply.setRemoteConfig(offer);
+      }
+    }
     if (outcome.previousHolder() != null) {
       // The agent was still shown on another session (another node, or one not yet closed): end it.
       protocol.staleSessions().close(outcome.previousHolder(), key);

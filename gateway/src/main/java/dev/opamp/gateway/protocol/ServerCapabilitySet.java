@@ -10,9 +10,13 @@ public final class ServerCapabilitySet {
 
   private ServerCapabilitySet() {}
 
-  /** Status reports, effective configs and package statuses are stored and shown. */
+  /**
+   * Status reports, effective configs and package statuses are stored and shown; remote configs
+   * are offered to agents that accept them.
+   */
   public static final long CURRENT =
       ServerCapabilities.ServerCapabilities_AcceptsStatus_VALUE
+          | ServerCapabilities.ServerCapabilities_OffersRemoteConfig_VALUE
           | ServerCapabilities.ServerCapabilities_AcceptsEffectiveConfig_VALUE
           | ServerCapabilities.ServerCapabilities_AcceptsPackagesStatus_VALUE;
 }

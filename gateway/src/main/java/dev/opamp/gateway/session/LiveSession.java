@@ -1,5 +1,6 @@
 package dev.opamp.gateway.session;
 
+import dev.opamp.gateway.fleet.proto.AgentRecord;
 import dev.opamp.gateway.proto.ServerToAgent;
 import java.time.Duration;
 
@@ -27,6 +28,12 @@ public interface LiveSession {
    * so a load balancer can place it on another node; the session ends shortly after.
    */
   void shed(Duration retryAfter, String reason);
+
+  /**
+   * The desired state changed (a config was saved, activated or withdrawn): with the agent's
+   * stored record at hand, offer the agent whatever it now needs.
+   */
+  void refresh(AgentRecord record);
 
   /** Ends a session whose agent has since connected to another node. */
   void closeAsStale();

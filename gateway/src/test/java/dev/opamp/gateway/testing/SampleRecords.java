@@ -2,6 +2,7 @@ package dev.opamp.gateway.testing;
 
 import com.google.protobuf.ByteString;
 import dev.opamp.gateway.fleet.proto.AgentRecord;
+import dev.opamp.gateway.fleet.proto.DesiredConfig;
 import dev.opamp.gateway.fleet.proto.Connection;
 import dev.opamp.gateway.proto.AgentCapabilities;
 import dev.opamp.gateway.proto.AgentConfigFile;
@@ -89,6 +90,8 @@ public final class SampleRecords {
             .setLastRemoteConfigHash(ByteString.fromHex("0102"))
             .setStatus(RemoteConfigStatuses.RemoteConfigStatuses_FAILED)
             .setErrorMessage("bad yaml"))
+        .setDesiredConfig(DesiredConfig.newBuilder()
+            .setName("base").setVersion(3).setHash(ByteString.fromHex("0102")))
         .setPackageStatuses(PackageStatuses.newBuilder()
             .setServerProvidedAllPackagesHash(ByteString.fromHex("aa"))
             .putPackages("otelcol", PackageStatus.newBuilder()
