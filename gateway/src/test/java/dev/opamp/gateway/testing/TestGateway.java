@@ -97,6 +97,16 @@ public final class TestGateway implements AutoCloseable {
     return sent.toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
   }
 
+  /** PUT on the admin port with a JSON body; the response, whatever its status. */
+  public HttpResponse<io.vertx.core.buffer.Buffer> adminPut(String path, JsonObject body) throws Exception {
+    return admin.put(path).sendJsonObject(body).toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
+  }
+
+  /** DELETE on the admin port; the response, whatever its status. */
+  public HttpResponse<io.vertx.core.buffer.Buffer> adminDelete(String path) throws Exception {
+    return admin.delete(path).send().toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
+  }
+
   public JsonObject adminJson(String pathAndQuery) throws Exception {
     HttpResponse<io.vertx.core.buffer.Buffer> r = adminGet(pathAndQuery);
     if (r.statusCode() != 200) {
