@@ -7,6 +7,7 @@ import dev.opamp.gateway.api.ApiResource;
 import dev.opamp.gateway.api.CommandsResource;
 import dev.opamp.gateway.api.ConfigsResource;
 import dev.opamp.gateway.api.NodesResource;
+import dev.opamp.gateway.api.RolloutsResource;
 import dev.opamp.gateway.cluster.AgentRouter;
 import dev.opamp.gateway.cluster.LocalNode;
 import dev.opamp.gateway.cluster.NodeDirectory;
@@ -19,6 +20,8 @@ import dev.opamp.gateway.protocol.OpampProtocol;
 import dev.opamp.gateway.remoteconfig.ConfigCatalog;
 import dev.opamp.gateway.remoteconfig.ConfigFanout;
 import dev.opamp.gateway.remoteconfig.ConfigRepository;
+import dev.opamp.gateway.remoteconfig.RolloutDriver;
+import dev.opamp.gateway.remoteconfig.RolloutRepository;
 import dev.opamp.gateway.session.SessionRegistry;
 import dev.opamp.gateway.transport.OpampEndpoint;
 import dev.opamp.gateway.transport.TransportLimits;
@@ -45,9 +48,11 @@ public final class GatewayNode {
   private final AdminServer admin;
   private final NodeDirectory directory;
   private final ConfigCatalog catalog;
+  private final RolloutDriver rollouts;
 
   private GatewayNode(Vertx vertx, GatewaySettings settings, ClusterNode cluster, GatewayMetrics metrics,
-      OpampEndpoint opamp, AdminServer admin, NodeDirectory directory, ConfigCatalog catalog) {
+      OpampEndpoint opamp, AdminServer admin, NodeDirectory directory, ConfigCatalog catalog,
+      RolloutDriver rollouts) {
     this.vertx = vertx;
     this.settings = settings;
     this.cluster = cluster;
@@ -56,6 +61,7 @@ public final class GatewayNode {
     this.admin = admin;
     this.directory = directory;
     this.catalog = catalog;
+    this.rollouts = rollouts;
   }
 
   /** Starts a node on a Vert.x instance of its own (one event loop per core). */
@@ -74,13 +80,16 @@ public final class GatewayNode {
       LocalNode local = cluster.attach(vertx, sessions);
       AgentRouter router = new AgentRouter(vertx, hazelcast, local, fleet);
       ConfigRepository configs = new ConfigRepository(vertx, hazelcast);
-      ConfigCatalog catalog = new ConfigCatalog(vertx, configs);
+      RolloutRepository rolloutStore = new RolloutRepository(vertx, hazelcast, configs);
+      ConfigCatalog catalog = new ConfigCatalog(vertx, configs, rolloutStore);
+      RolloutDriver rollouts = new RolloutDriver(vertx, hazelcast, rolloutStore, configs, fleet);
       ConfigFanout fanout = new ConfigFanout(vertx, fleet, sessions, cluster.nodeName());
       catalog.onChange(fanout::configsChanged);
       OpampProtocol protocol = new OpampProtocol(cluster.nodeName(), fleet, sessions, metrics, router, catalog);
       NodeDirectory directory = new NodeDirectory(vertx, hazelcast, local, fleet, settings.agentRetention());
       List<ApiResource> api = List.of(new AgentsResource(fleet), new CommandsResource(fleet, router),
-          new NodesResource(vertx, directory, router), new ConfigsResource(configs));
+          new NodesResource(vertx, directory, router), new ConfigsResource(configs),
+          new RolloutsResource(vertx, rolloutStore, rollouts));
       // Agents a previous run of this node held are gone with it: show them disconnected first.
       return catalog.start()
           .compose(loaded -> fleet.disconnectNode(cluster.nodeName(), protocol.firstEpoch()))
@@ -92,7 +101,8 @@ public final class GatewayNode {
               .recover(e -> cannotListen("--admin-port", settings.adminHost(), settings.adminPort(), e))
               .map(admin -> {
                 directory.start();
-                return new GatewayNode(vertx, settings, cluster, metrics, opamp, admin, directory, catalog);
+                rollouts.start();
+                return new GatewayNode(vertx, settings, cluster, metrics, opamp, admin, directory, catalog, rollouts);
               }))
           .recover(failure -> cluster.stop(vertx).transform(ignored -> Future.failedFuture(failure)));
     }).onSuccess(node -> LOG.info(() -> "gateway node " + node.cluster.nodeName() + " ready: OpAMP on "
@@ -145,6 +155,7 @@ public final class GatewayNode {
     Promise<Void> stopped = Promise.promise();
     directory.stop();
     catalog.stop();
+    rollouts.stop();
     opamp.stop()
         .eventually(admin::stop)
         .eventually(() -> cluster.stop(vertx))

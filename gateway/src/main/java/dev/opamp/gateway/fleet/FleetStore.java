@@ -60,13 +60,21 @@ public final class FleetStore {
 
   /** Every record matching {@code query}, by key (a cluster-wide scan, on a worker thread). */
   public Future<Map<String, AgentRecord>> records(Predicate<String, AgentRecord> query) {
-    return vertx.executeBlocking(() -> {
-      Map<String, AgentRecord> out = new java.util.HashMap<>();
-      for (Map.Entry<String, AgentRecord> e : agents.entrySet(query)) {
-        out.put(e.getKey(), e.getValue());
-      }
-      return out;
-    }, false);
+    return vertx.executeBlocking(() -> recordsNow(query), false);
+  }
+
+  /** The records of these agents (absent ones left out), blocking: for callers on a worker thread. */
+  public Map<String, AgentRecord> getAllNow(Set<String> keys) {
+    return agents.getAll(keys);
+  }
+
+  /** {@link #records}, blocking: for callers already on a worker thread. */
+  public Map<String, AgentRecord> recordsNow(Predicate<String, AgentRecord> query) {
+    Map<String, AgentRecord> out = new java.util.HashMap<>();
+    for (Map.Entry<String, AgentRecord> e : agents.entrySet(query)) {
+      out.put(e.getKey(), e.getValue());
+    }
+    return out;
   }
 
   /** Records an HTTP agent's sequence number cluster-wide; true if it skipped one since its last message. */

@@ -11,6 +11,11 @@ import dev.opamp.gateway.proto.AgentRemoteConfig;
 import dev.opamp.gateway.protocol.RemoteConfigs;
 import dev.opamp.gateway.remoteconfig.proto.ConfigHead;
 import dev.opamp.gateway.remoteconfig.proto.ConfigVersion;
+import dev.opamp.gateway.remoteconfig.proto.Rollout;
+import dev.opamp.gateway.protocol.InstanceUids;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
@@ -23,8 +28,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * This node's copy of the active configs, kept in step with the cluster: every change of a head
- * reloads it, and a periodic reload catches any change this node missed (level-triggered). It
+ * This node's copy of the active configs and of the rollouts deciding versions, kept in step
+ * with the cluster: every change of a head or a rollout reloads it, and a periodic reload catches any change this node missed (level-triggered). It
  * answers, on the event loop and without cluster calls, which config an agent should run.
  */
 public final class ConfigCatalog implements RemoteConfigs {
@@ -32,24 +37,43 @@ public final class ConfigCatalog implements RemoteConfigs {
   private static final Logger LOG = Logger.getLogger(ConfigCatalog.class.getName());
   private static final long RELOAD_MILLIS = 30_000;
 
-  /** An active config, ready to match and (without variables) already rendered. */
-  private record Active(ConfigVersion version, Selector selector, AgentRemoteConfig rendered) {}
+  /** A config version, ready to match and (without variables) already rendered. */
+  private record Prepared(ConfigVersion version, Selector selector, AgentRemoteConfig rendered) {
+    static Prepared of(ConfigVersion v) throws ConfigRendering.MissingAttributeException {
+      AgentRemoteConfig rendered = v.getHasVariables() ? null : ConfigRendering.render(v, Map.of(), ByteString.EMPTY);
+      return new Prepared(v, Selector.parse(v.getSelector()), rendered);
+    }
+  }
+
+  /** The latest rollout of a config that still decides versions: who it touched, and how. */
+  private record Pin(String rollout, String state, Prepared version, long previousVersion, Set<String> touched) {
+    boolean pinning() {
+      return RolloutRepository.PINNING.contains(state);
+    }
+  }
+
+  /** One config as agents see it: its active version (if any) and its rollout (if any). */
+  private record Active(String name, int priority, Prepared active, Pin pin) {}
 
   private final Vertx vertx;
   private final ConfigRepository repository;
+  private final RolloutRepository rollouts;
   private final List<Runnable> changeListeners = new CopyOnWriteArrayList<>();
   private volatile List<Active> active = List.of();
   private UUID listener;
+  private UUID rolloutListener;
   private long timer;
 
-  public ConfigCatalog(Vertx vertx, ConfigRepository repository) {
+  public ConfigCatalog(Vertx vertx, ConfigRepository repository, RolloutRepository rollouts) {
     this.vertx = vertx;
     this.repository = repository;
+    this.rollouts = rollouts;
   }
 
   /** Loads the active configs and follows their changes. */
   public Future<Void> start() {
     listener = repository.headsMap().addEntryListener(new HeadListener(), false);
+    rolloutListener = rollouts.map().addEntryListener(new HeadListener(), false);
     timer = vertx.setPeriodic(RELOAD_MILLIS, id -> reload());
     return reload();
   }
@@ -58,6 +82,7 @@ public final class ConfigCatalog implements RemoteConfigs {
     vertx.cancelTimer(timer);
     if (listener != null) {
       repository.headsMap().removeEntryListener(listener);
+      rollouts.map().removeEntryListener(rolloutListener);
     }
   }
 
@@ -72,17 +97,28 @@ public final class ConfigCatalog implements RemoteConfigs {
       return Resolution.NONE;
     }
     Map<String, String> attributes = Selector.attributesOf(description);
+    String key = InstanceUids.key(instanceUid);
     for (Active a : active) {
-      if (!a.selector().matches(attributes)) {
+      Pin pin = a.pin();
+      boolean touched = pin != null && pin.touched().contains(key);
+      Prepared chosen;
+      DesiredConfig.Builder desired = DesiredConfig.newBuilder().setName(a.name());
+      if (touched && pin.pinning()) {
+        chosen = pin.version();
+        desired.setRollout(pin.rollout());
+      } else if (a.active() != null && a.active().selector().matches(attributes)) {
+        chosen = a.active();
+        if (touched && "rolled_back".equals(pin.state())) {
+          desired.setRollout(pin.rollout()).setRolledBackFrom(pin.version().version().getVersion());
+        }
+      } else {
         continue;
       }
-      DesiredConfig.Builder desired = DesiredConfig.newBuilder()
-          .setName(a.version().getName())
-          .setVersion(a.version().getVersion());
+      desired.setVersion(chosen.version().getVersion());
       try {
-        AgentRemoteConfig offer = a.rendered() != null
-            ? a.rendered()
-            : ConfigRendering.render(a.version(), attributes, instanceUid);
+        AgentRemoteConfig offer = chosen.rendered() != null
+            ? chosen.rendered()
+            : ConfigRendering.render(chosen.version(), attributes, instanceUid);
         return new Resolution(desired.setHash(offer.getConfigHash()).build(), offer);
       } catch (ConfigRendering.MissingAttributeException e) {
         return new Resolution(desired.setError(e.getMessage()).build(), null);
@@ -92,25 +128,8 @@ public final class ConfigCatalog implements RemoteConfigs {
   }
 
   Future<Void> reload() {
-    return vertx.executeBlocking(() -> {
-      List<Active> next = new ArrayList<>();
-      for (byte[] bytes : repository.headsMap().values()) {
-        ConfigHead head = HeadChange.parse(bytes);
-        if (head.getDeleted() || head.getActiveVersion() == 0) {
-          continue;
-        }
-        ConfigVersion v = repository.versionNow(head.getName(), head.getActiveVersion());
-        if (v != null) {
-          AgentRemoteConfig rendered = v.getHasVariables() ? null : ConfigRendering.render(v, Map.of(), ByteString.EMPTY);
-          next.add(new Active(v, Selector.parse(v.getSelector()), rendered));
-        }
-      }
-      // Highest priority first; among equals, the name decides, so every node picks the same.
-      next.sort(Comparator.comparingInt((Active a) -> -a.version().getPriority())
-          .thenComparing(a -> a.version().getName()));
-      return next;
-    }, false).map(next -> {
-      boolean changed = !sameVersions(active, next);
+    return vertx.executeBlocking(this::load, false).map(next -> {
+      boolean changed = !next.equals(active);
       active = List.copyOf(next);
       if (changed) {
         changeListeners.forEach(Runnable::run);
@@ -119,16 +138,38 @@ public final class ConfigCatalog implements RemoteConfigs {
     }).onFailure(e -> LOG.log(Level.WARNING, "could not load the active configs", e));
   }
 
-  private static boolean sameVersions(List<Active> a, List<Active> b) {
-    if (a.size() != b.size()) {
-      return false;
-    }
-    for (int i = 0; i < a.size(); i++) {
-      if (!a.get(i).version().equals(b.get(i).version())) {
-        return false;
+  private List<Active> load() throws ConfigRendering.MissingAttributeException {
+    Map<String, Pin> pins = new HashMap<>();
+    for (Rollout r : rollouts.all()) { // oldest first: the latest rollout of each config wins
+      if (!RolloutRepository.PINNING.contains(r.getState()) && !"rolled_back".equals(r.getState())) {
+        pins.remove(r.getConfig());
+        continue;
+      }
+      ConfigVersion v = repository.versionNow(r.getConfig(), r.getVersion());
+      if (v != null) {
+        Set<String> touched = new HashSet<>();
+        r.getWavesList().forEach(w -> touched.addAll(w.getAgentsList()));
+        pins.put(r.getConfig(), new Pin(r.getId(), r.getState(), Prepared.of(v), r.getPreviousVersion(), touched));
       }
     }
-    return true;
+    List<Active> next = new ArrayList<>();
+    for (byte[] bytes : repository.headsMap().values()) {
+      ConfigHead head = HeadChange.parse(bytes);
+      Pin pin = pins.remove(head.getName());
+      if (head.getDeleted()) {
+        continue;
+      }
+      ConfigVersion v = head.getActiveVersion() == 0 ? null
+          : repository.versionNow(head.getName(), head.getActiveVersion());
+      Prepared activeVersion = v == null ? null : Prepared.of(v);
+      if (activeVersion != null || (pin != null && pin.pinning())) {
+        int priority = activeVersion != null ? v.getPriority() : pin.version().version().getPriority();
+        next.add(new Active(head.getName(), priority, activeVersion, pin));
+      }
+    }
+    // Highest priority first; among equals, the name decides, so every node picks the same.
+    next.sort(Comparator.comparingInt((Active a) -> -a.priority()).thenComparing(Active::name));
+    return next;
   }
 
   private final class HeadListener implements EntryAddedListener<String, byte[]>,

@@ -1,0 +1,143 @@
+package dev.opamp.gateway.api;
+
+import dev.opamp.gateway.remoteconfig.RolloutDriver;
+import dev.opamp.gateway.remoteconfig.RolloutRepository;
+import dev.opamp.gateway.remoteconfig.RolloutStrategies;
+import dev.opamp.gateway.remoteconfig.proto.Rollout;
+import dev.opamp.gateway.remoteconfig.proto.RolloutStrategy;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.Set;
+
+/** {@code /api/v1/rollouts}: staged changes of a config, watched wave by wave, paused, rolled back. */
+public final class RolloutsResource implements ApiResource {
+
+  private final Vertx vertx;
+  private final RolloutRepository rollouts;
+  private final RolloutDriver driver;
+
+  public RolloutsResource(Vertx vertx, RolloutRepository rollouts, RolloutDriver driver) {
+    this.vertx = vertx;
+    this.rollouts = rollouts;
+    this.driver = driver;
+  }
+
+  @Override
+  public void mount(Router r) {
+    r.post("/api/v1/rollouts").handler(BodyHandler.create().setBodyLimit(64 * 1024)).handler(this::start);
+    r.get("/api/v1/rollouts").handler(this::list);
+    r.get("/api/v1/rollouts/:id").handler(this::one);
+    r.post("/api/v1/rollouts/:id/pause").handler(ctx -> change(ctx, Set.of("running"), "paused", "paused by API"));
+    r.post("/api/v1/rollouts/:id/abort").handler(ctx ->
+        change(ctx, Set.of("running", "paused"), "aborted", "aborted by API"));
+    r.post("/api/v1/rollouts/:id/rollback").handler(ctx ->
+        change(ctx, Set.of("running", "paused", "aborted"), "rolled_back", "rolled back by API"));
+    r.post("/api/v1/rollouts/:id/resume").handler(this::resume);
+  }
+
+  private void start(RoutingContext ctx) {
+    String config;
+    long version;
+    RolloutStrategy strategy;
+    try {
+      JsonObject body = ctx.body().asJsonObject();
+      if (body == null || body.getString("config") == null) {
+        throw new IllegalArgumentException("the body must name a \"config\"");
+      }
+      config = body.getString("config");
+      version = body.getLong("version", 0L);
+      strategy = RolloutStrategies.withDefaults(strategy(body.getJsonObject("strategy", new JsonObject())));
+    } catch (RuntimeException e) {
+      ApiError.send(ctx, 400, "bad rollout", e.getMessage());
+      return;
+    }
+    rollouts.start(config, version, strategy).onComplete(r -> {
+      if (r.succeeded()) {
+        ctx.response().setStatusCode(201);
+        ctx.json(new JsonObject().put("id", r.result().getId()).put("config", config)
+            .put("version", r.result().getVersion()).put("state", r.result().getState()));
+      } else if (r.cause() instanceof RolloutRepository.RefusedException refused) {
+        ApiError.send(ctx, refused.status, "rollout refused", refused.getMessage());
+      } else {
+        ApiError.send(ctx, 503, "desired state unavailable", String.valueOf(r.cause().getMessage()));
+      }
+    });
+  }
+
+  private void list(RoutingContext ctx) {
+    rollouts.list().onComplete(r -> {
+      if (r.failed()) {
+        ApiError.send(ctx, 503, "desired state unavailable", String.valueOf(r.cause().getMessage()));
+        return;
+      }
+      JsonArray out = new JsonArray();
+      r.result().forEach(x -> out.add(new JsonObject().put("id", x.getId()).put("config", x.getConfig())
+          .put("version", x.getVersion()).put("state", x.getState())));
+      ctx.json(new JsonObject().put("rollouts", out));
+    });
+  }
+
+  private void one(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    vertx.executeBlocking(() -> driver.describeNow(id), false).onComplete(r -> reply(ctx, r.result(), r.cause(), id));
+  }
+
+  private void resume(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    vertx.executeBlocking(() -> {
+      Rollout after = driver.resumeNow(id);
+      if (after == null) {
+        return null;
+      }
+      return "running".equals(after.getState()) ? driver.describeNow(id)
+          : new JsonObject().put("conflict", after.getState());
+    }, false).onComplete(r -> reply(ctx, r.result(), r.cause(), id));
+  }
+
+  private void change(RoutingContext ctx, Set<String> from, String to, String reason) {
+    String id = ctx.pathParam("id");
+    rollouts.get(id).compose(before -> {
+      if (before == null) {
+        return Future.succeededFuture((JsonObject) null);
+      }
+      if (!from.contains(before.getState())) {
+        return Future.succeededFuture(new JsonObject().put("conflict", before.getState()));
+      }
+      return rollouts.update(id, x -> from.contains(x.getState())
+              ? x.toBuilder().setState(to).setReason(reason).build() : null)
+          .compose(done -> vertx.executeBlocking(() -> driver.describeNow(id), false));
+    }).onComplete(r -> reply(ctx, r.result(), r.cause(), id));
+  }
+
+  private static void reply(RoutingContext ctx, JsonObject body, Throwable failure, String id) {
+    if (failure != null) {
+      ApiError.send(ctx, 503, "desired state unavailable", String.valueOf(failure.getMessage()));
+    } else if (body == null) {
+      ApiError.send(ctx, 404, "no such rollout", id);
+    } else if (body.containsKey("conflict")) {
+      ApiError.send(ctx, 409, "not possible in this state", "the rollout is " + body.getString("conflict"));
+    } else {
+      ctx.json(body);
+    }
+  }
+
+  private static RolloutStrategy strategy(JsonObject s) {
+    return RolloutStrategy.newBuilder()
+        .setCanary(countText(s.getValue("canary")))
+        .setGrowth(s.getDouble("growth", 0.0))
+        .setWaitSeconds(s.getInteger("waitSeconds", 5))
+        .setHealthySeconds(s.getInteger("healthySeconds", 5))
+        .setMaxFailures(countText(s.getValue("maxFailures")))
+        .setOnFailure(s.getString("onFailure", ""))
+        .build();
+  }
+
+  private static String countText(Object value) {
+    return value == null ? "" : String.valueOf(value);
+  }
+}

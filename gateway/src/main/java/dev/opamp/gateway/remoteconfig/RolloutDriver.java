@@ -1,0 +1,258 @@
+package dev.opamp.gateway.remoteconfig;
+
+import com.hazelcast.core.HazelcastInstance;
+import dev.opamp.gateway.fleet.AgentQuery;
+import dev.opamp.gateway.fleet.FleetStore;
+import dev.opamp.gateway.fleet.Selector;
+import dev.opamp.gateway.fleet.proto.AgentRecord;
+import dev.opamp.gateway.proto.RemoteConfigStatuses;
+import dev.opamp.gateway.remoteconfig.proto.Rollout;
+import dev.opamp.gateway.remoteconfig.proto.Wave;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Moves running rollouts forward. Every node ticks, but each rollout is driven only by the member
+ * that owns its partition, so exactly one node drives it, and when that node dies the new owner
+ * carries on from the stored state.
+ */
+public final class RolloutDriver {
+
+  private static final Logger LOG = Logger.getLogger(RolloutDriver.class.getName());
+  private static final long TICK_MILLIS = 1000;
+
+  private final Vertx vertx;
+  private final HazelcastInstance hazelcast;
+  private final RolloutRepository rollouts;
+  private final ConfigRepository configs;
+  private final FleetStore fleet;
+  private final AtomicBoolean ticking = new AtomicBoolean();
+  private long timer;
+
+  public RolloutDriver(Vertx vertx, HazelcastInstance hazelcast, RolloutRepository rollouts,
+      ConfigRepository configs, FleetStore fleet) {
+    this.vertx = vertx;
+    this.hazelcast = hazelcast;
+    this.rollouts = rollouts;
+    this.configs = configs;
+    this.fleet = fleet;
+  }
+
+  public void start() {
+    timer = vertx.setPeriodic(TICK_MILLIS, id -> tick());
+  }
+
+  public void stop() {
+    vertx.cancelTimer(timer);
+  }
+
+  private void tick() {
+    if (!ticking.compareAndSet(false, true)) {
+      return; // the previous tick is still at work
+    }
+    vertx.executeBlocking(() -> {
+      for (Rollout r : rollouts.all()) {
+        if ("running".equals(r.getState()) && ownedHere(r.getId())) {
+          try {
+            advance(r);
+          } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "rollout " + r.getId() + " could not advance", e);
+          }
+        }
+      }
+      return null;
+    }, false).onComplete(done -> ticking.set(false));
+  }
+
+  private boolean ownedHere(String id) {
+    var owner = hazelcast.getPartitionService().getPartition(id).getOwner();
+    return owner != null && owner.localMember();
+  }
+
+  /** One step: judge the current wave, then start the next one or finish. Runs on a worker. */
+  void advance(Rollout r) {
+    long now = System.currentTimeMillis();
+    Map<String, AgentRecord> targets = targets(r);
+    Set<String> touched = new HashSet<>();
+    r.getWavesList().forEach(w -> touched.addAll(w.getAgentsList()));
+    Wave wave = r.getWavesCount() == 0 ? null : r.getWaves(r.getWavesCount() - 1);
+
+    int failures = failures(r, targets, touched) - r.getFailuresAccepted();
+    int allowed = RolloutStrategies.resolve(r.getStrategy().getMaxFailures(), touched.size(), "maxFailures");
+    if (failures > allowed) {
+      String why = failures + " of " + touched.size() + " agents failed or turned unhealthy (at most " + allowed
+          + " allowed)";
+      String state = "pause".equals(r.getStrategy().getOnFailure()) ? "paused" : "rolled_back";
+      LOG.info(() -> "rollout " + r.getId() + " of " + r.getConfig() + " v" + r.getVersion() + ": " + why + "; " + state);
+      rollouts.updateNow(r.getId(), x -> "running".equals(x.getState())
+          ? x.toBuilder().setState(state).setReason(why).build() : null);
+      return;
+    }
+    if (wave != null && wave.getPassedUnixMs() == 0) {
+      boolean settled = wave.getAgentsList().stream()
+          .map(targets::get)
+          .allMatch(a -> a == null || applied(a, r)); // agents gone meanwhile do not hold the wave
+      Wave.Builder w = wave.toBuilder();
+      if (!settled) {
+        w.setSettledUnixMs(0);
+      } else if (wave.getSettledUnixMs() == 0) {
+        w.setSettledUnixMs(now);
+      } else if (now - wave.getSettledUnixMs() >= r.getStrategy().getHealthySeconds() * 1000L) {
+        w.setPassedUnixMs(now);
+      }
+      replaceLastWave(r, w.build());
+      return;
+    }
+    if (wave != null && now - wave.getPassedUnixMs() < r.getStrategy().getWaitSeconds() * 1000L) {
+      return;
+    }
+    List<String> untouched = new ArrayList<>();
+    for (String key : targets.keySet()) {
+      if (!touched.contains(key)) {
+        untouched.add(key); // targets is sorted by key: waves are reproducible
+      }
+    }
+    if (untouched.isEmpty()) {
+      complete(r);
+      return;
+    }
+    int size = wave == null
+        ? Math.max(1, RolloutStrategies.resolve(r.getStrategy().getCanary(), targets.size(), "canary"))
+        : (int) Math.ceil(wave.getAgentsCount() * r.getStrategy().getGrowth());
+    List<String> next = untouched.subList(0, Math.min(size, untouched.size()));
+    Wave added = Wave.newBuilder().addAllAgents(next).setStartedUnixMs(now).build();
+    rollouts.updateNow(r.getId(), x -> "running".equals(x.getState()) && x.getWavesCount() == r.getWavesCount()
+        ? x.toBuilder().addWaves(added).build() : null);
+  }
+
+  /** The rollout as {@code GET /api/v1/rollouts/{id}} shows it, waves counted from the records (blocking). */
+  public io.vertx.core.json.JsonObject describeNow(String id) {
+    Rollout r = rollouts.getNow(id);
+    if (r == null) {
+      return null;
+    }
+    io.vertx.core.json.JsonArray waves = new io.vertx.core.json.JsonArray();
+    for (Wave w : r.getWavesList()) {
+      Map<String, AgentRecord> records = fleet.getAllNow(new HashSet<>(w.getAgentsList()));
+      int offered = 0;
+      int applied = 0;
+      int failed = 0;
+      int unhealthy = 0;
+      for (AgentRecord a : records.values()) {
+        offered += a.getDesiredConfig().getVersion() == r.getVersion() ? 1 : 0;
+        applied += applied(a, r) ? 1 : 0;
+        failed += failed(a, r) ? 1 : 0;
+        unhealthy += unhealthy(a) ? 1 : 0;
+      }
+      waves.add(new io.vertx.core.json.JsonObject()
+          .put("targeted", w.getAgentsCount())
+          .put("offered", offered)
+          .put("applied", applied)
+          .put("failed", failed)
+          .put("unhealthy", unhealthy)
+          .put("startedAt", time(w.getStartedUnixMs()))
+          .put("passedAt", time(w.getPassedUnixMs())));
+    }
+    var s = r.getStrategy();
+    return new io.vertx.core.json.JsonObject()
+        .put("id", r.getId())
+        .put("config", r.getConfig())
+        .put("version", r.getVersion())
+        .put("previousVersion", r.getPreviousVersion() == 0 ? null : r.getPreviousVersion())
+        .put("state", r.getState())
+        .put("reason", r.getReason().isEmpty() ? null : r.getReason())
+        .put("strategy", new io.vertx.core.json.JsonObject()
+            .put("canary", s.getCanary()).put("growth", s.getGrowth()).put("waitSeconds", s.getWaitSeconds())
+            .put("healthySeconds", s.getHealthySeconds()).put("maxFailures", s.getMaxFailures())
+            .put("onFailure", s.getOnFailure()))
+        .put("waves", waves)
+        .put("createdAt", time(r.getCreatedUnixMs()))
+        .put("updatedAt", time(r.getUpdatedUnixMs()));
+  }
+
+  private static String time(long millis) {
+    return millis == 0 ? null : java.time.Instant.ofEpochMilli(millis).toString();
+  }
+
+  /** Touched agents that reported the new version FAILED or turned unhealthy. */
+  private static int failures(Rollout r, Map<String, AgentRecord> targets, Set<String> touched) {
+    int failures = 0;
+    for (String key : touched) {
+      AgentRecord a = targets.get(key);
+      if (a != null && (failed(a, r) || unhealthy(a))) {
+        failures++;
+      }
+    }
+    return failures;
+  }
+
+  /**
+   * Resumes a paused rollout, accepting the failures seen so far (blocking; on a worker). Answers
+   * the rollout after the change, or null if there is no such rollout.
+   */
+  public Rollout resumeNow(String id) {
+    Rollout r = rollouts.getNow(id);
+    if (r == null) {
+      return null;
+    }
+    Set<String> touched = new HashSet<>();
+    r.getWavesList().forEach(w -> touched.addAll(w.getAgentsList()));
+    int seen = failures(r, targets(r), touched);
+    return rollouts.updateNow(id, x -> "paused".equals(x.getState())
+        ? x.toBuilder().setState("running").setReason("resumed").setFailuresAccepted(seen).build() : null);
+  }
+
+  private void replaceLastWave(Rollout r, Wave w) {
+    int last = r.getWavesCount() - 1;
+    rollouts.updateNow(r.getId(), x -> "running".equals(x.getState()) && x.getWavesCount() == r.getWavesCount()
+        ? x.toBuilder().setWaves(last, w).build() : null);
+  }
+
+  private void complete(Rollout r) {
+    configs.headsMap().executeOnKey(r.getConfig(), new HeadChange.Activate(r.getVersion()));
+    rollouts.updateNow(r.getId(), x -> "running".equals(x.getState())
+        ? x.toBuilder().setState("completed").setReason("every wave passed").build() : null);
+    LOG.info(() -> "rollout " + r.getId() + " completed: " + r.getConfig() + " v" + r.getVersion() + " is active");
+  }
+
+  /**
+   * The connected agents this rollout is for: matching the new version's selector and not won by
+   * another config of higher priority. Sorted by key.
+   */
+  private Map<String, AgentRecord> targets(Rollout r) {
+    Map<String, AgentRecord> out = new TreeMap<>();
+    AgentQuery query = AgentQuery.of(Selector.parse(r.getSelector()), true, null);
+    for (Map.Entry<String, AgentRecord> e : fleet.recordsNow(query).entrySet()) {
+      String desired = e.getValue().getDesiredConfig().getName();
+      if (desired.isEmpty() || desired.equals(r.getConfig())) {
+        out.put(e.getKey(), e.getValue());
+      }
+    }
+    return out;
+  }
+
+  static boolean applied(AgentRecord a, Rollout r) {
+    return a.getDesiredConfig().getVersion() == r.getVersion()
+        && a.getRemoteConfigStatus().getStatus() == RemoteConfigStatuses.RemoteConfigStatuses_APPLIED
+        && a.getRemoteConfigStatus().getLastRemoteConfigHash().equals(a.getDesiredConfig().getHash())
+        && !unhealthy(a);
+  }
+
+  static boolean failed(AgentRecord a, Rollout r) {
+    return a.getDesiredConfig().getVersion() == r.getVersion()
+        && a.getRemoteConfigStatus().getStatus() == RemoteConfigStatuses.RemoteConfigStatuses_FAILED
+        && a.getRemoteConfigStatus().getLastRemoteConfigHash().equals(a.getDesiredConfig().getHash());
+  }
+
+  static boolean unhealthy(AgentRecord a) {
+    return a.hasHealth() && !a.getHealth().getHealthy();
+  }
+}
