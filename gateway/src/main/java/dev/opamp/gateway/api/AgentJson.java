@@ -148,7 +148,9 @@ public final class AgentJson {
         .put("name", d.getName())
         .put("version", d.getVersion())
         .put("hash", d.getHash().isEmpty() ? null : Hex.hex(d.getHash()))
-        .put("error", d.getError().isEmpty() ? null : d.getError());
+        .put("error", d.getError().isEmpty() ? null : d.getError())
+        .put("rollout", d.getRollout().isEmpty() ? null : d.getRollout())
+        .put("rolledBackFrom", d.getRolledBackFrom() == 0 ? null : d.getRolledBackFrom());
   }
 
   private static JsonObject remoteConfigStatus(RemoteConfigStatus s) {

@@ -5,7 +5,6 @@ import dev.opamp.gateway.remoteconfig.RolloutRepository;
 import dev.opamp.gateway.remoteconfig.RolloutStrategies;
 import dev.opamp.gateway.remoteconfig.proto.Rollout;
 import dev.opamp.gateway.remoteconfig.proto.RolloutStrategy;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -101,17 +100,17 @@ public final class RolloutsResource implements ApiResource {
 
   private void change(RoutingContext ctx, Set<String> from, String to, String reason) {
     String id = ctx.pathParam("id");
-    rollouts.get(id).compose(before -> {
+    vertx.executeBlocking(() -> {
+      Rollout before = rollouts.getNow(id);
       if (before == null) {
-        return Future.succeededFuture((JsonObject) null);
+        return null;
       }
       if (!from.contains(before.getState())) {
-        return Future.succeededFuture(new JsonObject().put("conflict", before.getState()));
+        return new JsonObject().put("conflict", before.getState());
       }
-      return rollouts.update(id, x -> from.contains(x.getState())
-              ? x.toBuilder().setState(to).setReason(reason).build() : null)
-          .compose(done -> vertx.executeBlocking(() -> driver.describeNow(id), false));
-    }).onComplete(r -> reply(ctx, r.result(), r.cause(), id));
+      Rollout after = driver.changeStateNow(id, from, to, reason);
+      return to.equals(after.getState()) ? driver.describeNow(id) : new JsonObject().put("conflict", after.getState());
+    }, false).onComplete(r -> reply(ctx, r.result(), r.cause(), id));
   }
 
   private static void reply(RoutingContext ctx, JsonObject body, Throwable failure, String id) {

@@ -1,6 +1,7 @@
 package dev.opamp.gateway.remoteconfig;
 
 import com.hazelcast.core.HazelcastInstance;
+import dev.opamp.gateway.cluster.ClusterNode;
 import dev.opamp.gateway.fleet.AgentQuery;
 import dev.opamp.gateway.fleet.FleetStore;
 import dev.opamp.gateway.fleet.Selector;
@@ -8,6 +9,7 @@ import dev.opamp.gateway.fleet.proto.AgentRecord;
 import dev.opamp.gateway.proto.RemoteConfigStatuses;
 import dev.opamp.gateway.remoteconfig.proto.Rollout;
 import dev.opamp.gateway.remoteconfig.proto.Wave;
+import dev.opamp.gateway.remoteconfig.proto.WaveCounts;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -92,8 +94,7 @@ public final class RolloutDriver {
           + " allowed)";
       String state = "pause".equals(r.getStrategy().getOnFailure()) ? "paused" : "rolled_back";
       LOG.info(() -> "rollout " + r.getId() + " of " + r.getConfig() + " v" + r.getVersion() + ": " + why + "; " + state);
-      rollouts.updateNow(r.getId(), x -> "running".equals(x.getState())
-          ? x.toBuilder().setState(state).setReason(why).build() : null);
+      changeStateNow(r.getId(), Set.of("running"), state, why);
       return;
     }
     if (wave != null && wave.getPassedUnixMs() == 0) {
@@ -106,7 +107,7 @@ public final class RolloutDriver {
       } else if (wave.getSettledUnixMs() == 0) {
         w.setSettledUnixMs(now);
       } else if (now - wave.getSettledUnixMs() >= r.getStrategy().getHealthySeconds() * 1000L) {
-        w.setPassedUnixMs(now);
+        w.setPassedUnixMs(now).setFinalCounts(count(r, wave));
       }
       replaceLastWave(r, w.build());
       return;
@@ -141,23 +142,13 @@ public final class RolloutDriver {
     }
     io.vertx.core.json.JsonArray waves = new io.vertx.core.json.JsonArray();
     for (Wave w : r.getWavesList()) {
-      Map<String, AgentRecord> records = fleet.getAllNow(new HashSet<>(w.getAgentsList()));
-      int offered = 0;
-      int applied = 0;
-      int failed = 0;
-      int unhealthy = 0;
-      for (AgentRecord a : records.values()) {
-        offered += a.getDesiredConfig().getVersion() == r.getVersion() ? 1 : 0;
-        applied += applied(a, r) ? 1 : 0;
-        failed += failed(a, r) ? 1 : 0;
-        unhealthy += unhealthy(a) ? 1 : 0;
-      }
+      WaveCounts c = w.hasFinalCounts() ? w.getFinalCounts() : count(r, w);
       waves.add(new io.vertx.core.json.JsonObject()
           .put("targeted", w.getAgentsCount())
-          .put("offered", offered)
-          .put("applied", applied)
-          .put("failed", failed)
-          .put("unhealthy", unhealthy)
+          .put("offered", c.getOffered())
+          .put("applied", c.getApplied())
+          .put("failed", c.getFailed())
+          .put("unhealthy", c.getUnhealthy())
           .put("startedAt", time(w.getStartedUnixMs()))
           .put("passedAt", time(w.getPassedUnixMs())));
     }
@@ -174,8 +165,52 @@ public final class RolloutDriver {
             .put("healthySeconds", s.getHealthySeconds()).put("maxFailures", s.getMaxFailures())
             .put("onFailure", s.getOnFailure()))
         .put("waves", waves)
+        .put("drivenBy", driver(id))
         .put("createdAt", time(r.getCreatedUnixMs()))
         .put("updatedAt", time(r.getUpdatedUnixMs()));
+  }
+
+  /** Where a wave's agents stand with the rollout's version, from their records now. */
+  private WaveCounts count(Rollout r, Wave w) {
+    WaveCounts.Builder c = WaveCounts.newBuilder();
+    for (AgentRecord a : fleet.getAllNow(new HashSet<>(w.getAgentsList())).values()) {
+      c.setOffered(c.getOffered() + (a.getDesiredConfig().getVersion() == r.getVersion() ? 1 : 0));
+      c.setApplied(c.getApplied() + (applied(a, r) ? 1 : 0));
+      c.setFailed(c.getFailed() + (failed(a, r) ? 1 : 0));
+      c.setUnhealthy(c.getUnhealthy() + (unhealthy(a) ? 1 : 0));
+    }
+    return c.build();
+  }
+
+  /**
+   * Moves a rollout from one of {@code from} to {@code to}, freezing the counts of its open waves
+   * first (once agents are rolled back, their records no longer say what the wave did). Blocking.
+   * Answers the rollout after the change, or null if there is no such rollout.
+   */
+  public Rollout changeStateNow(String id, Set<String> from, String to, String reason) {
+    Rollout before = rollouts.getNow(id);
+    if (before == null || !from.contains(before.getState())) {
+      return before;
+    }
+    Rollout frozen = frozen(before);
+    return rollouts.updateNow(id, x -> from.contains(x.getState()) && x.getWavesCount() == frozen.getWavesCount()
+        ? frozen.toBuilder().setState(to).setReason(reason).build() : null);
+  }
+
+  private Rollout frozen(Rollout r) {
+    Rollout.Builder b = r.toBuilder();
+    for (int i = 0; i < r.getWavesCount(); i++) {
+      if (!r.getWaves(i).hasFinalCounts()) {
+        b.setWaves(i, r.getWaves(i).toBuilder().setFinalCounts(count(r, r.getWaves(i))));
+      }
+    }
+    return b.build();
+  }
+
+  /** The node that drives the rollout now: the owner of its partition. */
+  private String driver(String id) {
+    var owner = hazelcast.getPartitionService().getPartition(id).getOwner();
+    return owner == null ? null : owner.getAttribute(ClusterNode.NODE_ATTRIBUTE);
   }
 
   private static String time(long millis) {

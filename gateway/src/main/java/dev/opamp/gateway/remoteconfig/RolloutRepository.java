@@ -103,7 +103,8 @@ public final class RolloutRepository {
     return vertx.executeBlocking(() -> updateNow(id, change), false);
   }
 
-  Rollout getNow(String id) {
+  /** Blocking: for callers on a worker thread. */
+  public Rollout getNow(String id) {
     byte[] bytes = rollouts.get(id);
     return bytes == null ? null : parse(bytes);
   }

@@ -1,7 +1,13 @@
 package dev.opamp.gateway.testing;
 
 import com.google.protobuf.ByteString;
+import dev.opamp.gateway.proto.AgentCapabilities;
+import dev.opamp.gateway.proto.AgentConfigFile;
+import dev.opamp.gateway.proto.AgentRemoteConfig;
 import dev.opamp.gateway.proto.AgentToServer;
+import dev.opamp.gateway.proto.EffectiveConfig;
+import dev.opamp.gateway.proto.RemoteConfigStatus;
+import dev.opamp.gateway.proto.RemoteConfigStatuses;
 import dev.opamp.gateway.proto.ServerErrorResponseType;
 import dev.opamp.gateway.proto.ServerToAgent;
 import io.vertx.core.Vertx;
@@ -14,11 +20,14 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
 /**
- * A well-behaved WebSocket agent for cluster tests: it connects through a load balancer, reports
- * its full state on the first connection and its uid (status compression) on later ones, obeys
- * UNAVAILABLE retry hints, and reconnects whenever its connection ends, until closed.
+ * A well-behaved WebSocket agent for cluster and rollout tests: it connects (often through a load
+ * balancer), reports its full state on the first connection and its uid (status compression) on
+ * later ones, obeys UNAVAILABLE retry hints, reconnects whenever its connection ends, and applies
+ * remote configs like a supervisor: it reports APPLIED with the new effective config, or FAILED
+ * when {@link #failWhen} says so.
  */
 public final class ReconnectingAgent implements AutoCloseable {
 
@@ -32,6 +41,8 @@ public final class ReconnectingAgent implements AutoCloseable {
   private final List<ServerToAgent> received = new CopyOnWriteArrayList<>();
   private volatile WebSocket socket;
   private volatile boolean closed;
+  private volatile Predicate<String> failWhen = body -> false;
+  private volatile String appliedBody;
 
   public ReconnectingAgent(Vertx vertx, int port, String serviceName) {
     this.vertx = vertx;
@@ -67,6 +78,45 @@ public final class ReconnectingAgent implements AutoCloseable {
     return socket != null;
   }
 
+  /** Configs whose body matches are reported FAILED instead of applied. */
+  public ReconnectingAgent failWhen(Predicate<String> rule) {
+    this.failWhen = rule;
+    return this;
+  }
+
+  /** The body of collector.yaml it runs now (null before any remote config). */
+  public String appliedBody() {
+    return appliedBody;
+  }
+
+  private static final long CAPABILITIES = Messages.CAPABILITIES
+      | AgentCapabilities.AgentCapabilities_AcceptsRemoteConfig_VALUE
+      | AgentCapabilities.AgentCapabilities_ReportsRemoteConfig_VALUE;
+
+  private AgentToServer withCapabilities(AgentToServer m) {
+    return m.toBuilder().setCapabilities(CAPABILITIES).build();
+  }
+
+  /** What a supervisor does with an offer: apply and report, or report the failure. */
+  private void apply(WebSocket ws, AgentRemoteConfig offer) {
+    String body = offer.getConfig().getConfigMapOrDefault("collector.yaml", AgentConfigFile.getDefaultInstance())
+        .getBody().toStringUtf8();
+    AgentToServer.Builder report = withCapabilities(Messages.heartbeat(uid, sequence.getAndIncrement())).toBuilder();
+    if (failWhen.test(body)) {
+      report.setRemoteConfigStatus(RemoteConfigStatus.newBuilder()
+          .setLastRemoteConfigHash(offer.getConfigHash())
+          .setStatus(RemoteConfigStatuses.RemoteConfigStatuses_FAILED)
+          .setErrorMessage("rejected by the test"));
+    } else {
+      appliedBody = body;
+      report.setRemoteConfigStatus(RemoteConfigStatus.newBuilder()
+              .setLastRemoteConfigHash(offer.getConfigHash())
+              .setStatus(RemoteConfigStatuses.RemoteConfigStatuses_APPLIED))
+          .setEffectiveConfig(EffectiveConfig.newBuilder().setConfigMap(offer.getConfig()));
+    }
+    send(ws, report.build());
+  }
+
   private void connect() {
     if (closed) {
       return;
@@ -87,7 +137,7 @@ public final class ReconnectingAgent implements AutoCloseable {
           AgentToServer hello = n == 1
               ? Messages.fullState(uid, sequence.getAndIncrement(), serviceName)
               : Messages.heartbeat(uid, sequence.getAndIncrement());
-          send(ws, hello);
+          send(ws, withCapabilities(hello));
         })
         .onFailure(e -> retryAfter(Duration.ofMillis(300)));
   }
@@ -107,7 +157,10 @@ public final class ReconnectingAgent implements AutoCloseable {
         ws.close();
         retryAfter(Duration.ofNanos(Math.max(nanos, 1_000_000)));
       } else if ((m.getFlags() & 1) != 0 && ws != null) {
-        send(ws, Messages.fullState(uid, sequence.getAndIncrement(), serviceName));
+        send(ws, withCapabilities(Messages.fullState(uid, sequence.getAndIncrement(), serviceName)));
+      }
+      if (m.hasRemoteConfig() && socket != null) {
+        apply(socket, m.getRemoteConfig());
       }
     } catch (Exception e) {
       throw new AssertionError("undecodable reply", e);
