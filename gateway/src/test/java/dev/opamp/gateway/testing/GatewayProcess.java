@@ -302,6 +302,17 @@ public final class GatewayProcess implements AutoCloseable {
         () -> adminJson("/api/v1/agents/" + uid), condition);
   }
 
+  /** A request with a JSON body (PUT or POST) on the admin port: the answer, whatever its status. */
+  public HttpResponse<String> adminSend(String method, String path, JsonObject body)
+      throws IOException, InterruptedException {
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
+        .timeout(Duration.ofSeconds(15))
+        .header("Content-Type", "application/json")
+        .method(method, HttpRequest.BodyPublishers.ofString(body == null ? "" : body.encode()))
+        .build();
+    return http.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
   private HttpResponse<String> get(String pathAndQuery, Duration timeout) throws IOException, InterruptedException {
     HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + pathAndQuery))
         .timeout(timeout).GET().build();
