@@ -150,7 +150,8 @@ public final class AgentJson {
         .put("hash", d.getHash().isEmpty() ? null : Hex.hex(d.getHash()))
         .put("error", d.getError().isEmpty() ? null : d.getError())
         .put("rollout", d.getRollout().isEmpty() ? null : d.getRollout())
-        .put("rolledBackFrom", d.getRolledBackFrom() == 0 ? null : d.getRolledBackFrom());
+        .put("rolledBackFrom", d.getRolledBackFrom() == 0 ? null : d.getRolledBackFrom())
+        .put("override", d.getOverride());
   }
 
   private static JsonObject remoteConfigStatus(RemoteConfigStatus s) {

@@ -2,6 +2,7 @@ package dev.opamp.gateway.api;
 
 import dev.opamp.gateway.fleet.Hex;
 import dev.opamp.gateway.fleet.Selector;
+import dev.opamp.gateway.protocol.InstanceUids;
 import dev.opamp.gateway.remoteconfig.ConfigRepository;
 import dev.opamp.gateway.remoteconfig.YamlCheck;
 import dev.opamp.gateway.remoteconfig.proto.ConfigFile;
@@ -39,6 +40,9 @@ public final class ConfigsResource implements ApiResource {
     r.get("/api/v1/configs/:name/versions/:version").handler(this::version);
     r.post("/api/v1/configs/:name/versions/:version/activate").handler(this::activate);
     r.delete("/api/v1/configs/:name").handler(this::delete);
+    r.put("/api/v1/agents/:uid/config-override").handler(BodyHandler.create().setBodyLimit(64 * 1024))
+        .handler(this::override);
+    r.delete("/api/v1/agents/:uid/config-override").handler(this::removeOverride);
   }
 
   private void save(RoutingContext ctx) {
@@ -117,6 +121,43 @@ public final class ConfigsResource implements ApiResource {
         unavailable(ctx, r.cause());
       } else if (!r.result()) {
         ApiError.send(ctx, 404, "no such config", name);
+      } else {
+        ctx.response().setStatusCode(204).end();
+      }
+    });
+  }
+
+  private void override(RoutingContext ctx) {
+    String key = InstanceUids.keyFromText(ctx.pathParam("uid"));
+    JsonObject body = ctx.body().asJsonObject();
+    if (key == null || body == null || body.getString("config") == null || body.getLong("version") == null) {
+      ApiError.send(ctx, 400, "bad override", "give the agent's uid in the path and {\"config\", \"version\"}");
+      return;
+    }
+    configs.override(key, body.getString("config"), body.getLong("version"), body.getString("message", ""))
+        .onComplete(r -> {
+          if (r.failed()) {
+            unavailable(ctx, r.cause());
+          } else if (!r.result()) {
+            ApiError.send(ctx, 404, "no such version", body.getString("config") + " version " + body.getLong("version"));
+          } else {
+            ctx.json(new JsonObject().put("instanceUid", key).put("config", body.getString("config"))
+                .put("version", body.getLong("version")));
+          }
+        });
+  }
+
+  private void removeOverride(RoutingContext ctx) {
+    String key = InstanceUids.keyFromText(ctx.pathParam("uid"));
+    if (key == null) {
+      ApiError.send(ctx, 400, "bad instance uid", "give 32 hex digits or the canonical UUID form");
+      return;
+    }
+    configs.removeOverride(key).onComplete(r -> {
+      if (r.failed()) {
+        unavailable(ctx, r.cause());
+      } else if (!r.result()) {
+        ApiError.send(ctx, 404, "no override", key);
       } else {
         ctx.response().setStatusCode(204).end();
       }

@@ -10,6 +10,7 @@ import dev.opamp.gateway.proto.AgentDescription;
 import dev.opamp.gateway.proto.AgentRemoteConfig;
 import dev.opamp.gateway.protocol.RemoteConfigs;
 import dev.opamp.gateway.remoteconfig.proto.ConfigHead;
+import dev.opamp.gateway.remoteconfig.proto.ConfigOverride;
 import dev.opamp.gateway.remoteconfig.proto.ConfigVersion;
 import dev.opamp.gateway.remoteconfig.proto.Rollout;
 import dev.opamp.gateway.protocol.InstanceUids;
@@ -60,8 +61,11 @@ public final class ConfigCatalog implements RemoteConfigs {
   private final RolloutRepository rollouts;
   private final List<Runnable> changeListeners = new CopyOnWriteArrayList<>();
   private volatile List<Active> active = List.of();
+  /** Agents an operator pinned to a version, by fleet key. */
+  private volatile Map<String, Prepared> overrides = Map.of();
   private UUID listener;
   private UUID rolloutListener;
+  private UUID overrideListener;
   private long timer;
 
   public ConfigCatalog(Vertx vertx, ConfigRepository repository, RolloutRepository rollouts) {
@@ -74,6 +78,7 @@ public final class ConfigCatalog implements RemoteConfigs {
   public Future<Void> start() {
     listener = repository.headsMap().addEntryListener(new HeadListener(), false);
     rolloutListener = rollouts.map().addEntryListener(new HeadListener(), false);
+    overrideListener = repository.overridesMap().addEntryListener(new HeadListener(), false);
     timer = vertx.setPeriodic(RELOAD_MILLIS, id -> reload());
     return reload();
   }
@@ -83,6 +88,7 @@ public final class ConfigCatalog implements RemoteConfigs {
     if (listener != null) {
       repository.headsMap().removeEntryListener(listener);
       rollouts.map().removeEntryListener(rolloutListener);
+      repository.overridesMap().removeEntryListener(overrideListener);
     }
   }
 
@@ -98,6 +104,11 @@ public final class ConfigCatalog implements RemoteConfigs {
     }
     Map<String, String> attributes = Selector.attributesOf(description);
     String key = InstanceUids.key(instanceUid);
+    Prepared pinned = overrides.get(key);
+    if (pinned != null) {
+      return rendered(pinned, DesiredConfig.newBuilder().setName(pinned.version().getName()).setOverride(true),
+          attributes, instanceUid);
+    }
     for (Active a : active) {
       Pin pin = a.pin();
       boolean touched = pin != null && pin.touched().contains(key);
@@ -114,28 +125,49 @@ public final class ConfigCatalog implements RemoteConfigs {
       } else {
         continue;
       }
-      desired.setVersion(chosen.version().getVersion());
-      try {
-        AgentRemoteConfig offer = chosen.rendered() != null
-            ? chosen.rendered()
-            : ConfigRendering.render(chosen.version(), attributes, instanceUid);
-        return new Resolution(desired.setHash(offer.getConfigHash()).build(), offer);
-      } catch (ConfigRendering.MissingAttributeException e) {
-        return new Resolution(desired.setError(e.getMessage()).build(), null);
-      }
+      return rendered(chosen, desired, attributes, instanceUid);
     }
     return Resolution.NONE;
   }
 
+  private static Resolution rendered(Prepared chosen, DesiredConfig.Builder desired, Map<String, String> attributes,
+      ByteString instanceUid) {
+    desired.setVersion(chosen.version().getVersion());
+    try {
+      AgentRemoteConfig offer = chosen.rendered() != null
+          ? chosen.rendered()
+          : ConfigRendering.render(chosen.version(), attributes, instanceUid);
+      return new Resolution(desired.setHash(offer.getConfigHash()).build(), offer);
+    } catch (ConfigRendering.MissingAttributeException e) {
+      return new Resolution(desired.setError(e.getMessage()).build(), null);
+    }
+  }
+
   Future<Void> reload() {
-    return vertx.executeBlocking(this::load, false).map(next -> {
-      boolean changed = !next.equals(active);
+    return vertx.executeBlocking(() -> new Loaded(load(), loadOverrides()), false).map(loaded -> {
+      List<Active> next = loaded.active();
+      boolean changed = !next.equals(active) || !loaded.overrides().equals(overrides);
       active = List.copyOf(next);
+      overrides = loaded.overrides();
       if (changed) {
         changeListeners.forEach(Runnable::run);
       }
       return (Void) null;
     }).onFailure(e -> LOG.log(Level.WARNING, "could not load the active configs", e));
+  }
+
+  private record Loaded(List<Active> active, Map<String, Prepared> overrides) {}
+
+  private Map<String, Prepared> loadOverrides() throws Exception {
+    Map<String, Prepared> out = new HashMap<>();
+    for (Map.Entry<String, byte[]> e : repository.overridesMap().entrySet()) {
+      ConfigOverride o = ConfigOverride.parseFrom(e.getValue());
+      ConfigVersion v = repository.versionNow(o.getConfig(), o.getVersion());
+      if (v != null) {
+        out.put(e.getKey(), Prepared.of(v));
+      }
+    }
+    return Map.copyOf(out);
   }
 
   private List<Active> load() throws ConfigRendering.MissingAttributeException {

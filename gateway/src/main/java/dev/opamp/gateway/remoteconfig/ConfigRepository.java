@@ -5,6 +5,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import dev.opamp.gateway.remoteconfig.proto.ConfigFile;
 import dev.opamp.gateway.remoteconfig.proto.ConfigHead;
+import dev.opamp.gateway.remoteconfig.proto.ConfigOverride;
 import dev.opamp.gateway.remoteconfig.proto.ConfigVersion;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -21,19 +22,43 @@ public final class ConfigRepository {
 
   public static final String HEADS_MAP = "desired-configs";
   public static final String VERSIONS_MAP = "desired-config-versions";
+  public static final String OVERRIDES_MAP = "desired-config-overrides";
 
   private final Vertx vertx;
   private final IMap<String, byte[]> heads;
   private final IMap<String, byte[]> versions;
+  private final IMap<String, byte[]> overrides;
 
   public ConfigRepository(Vertx vertx, HazelcastInstance hazelcast) {
     this.vertx = vertx;
     this.heads = hazelcast.getMap(HEADS_MAP);
     this.versions = hazelcast.getMap(VERSIONS_MAP);
+    this.overrides = hazelcast.getMap(OVERRIDES_MAP);
   }
 
   IMap<String, byte[]> headsMap() {
     return heads;
+  }
+
+  IMap<String, byte[]> overridesMap() {
+    return overrides;
+  }
+
+  /** Pins one agent to a version of a config; false if there is no such version. */
+  public Future<Boolean> override(String agentKey, String config, long version, String message) {
+    return vertx.executeBlocking(() -> {
+      if (versionNow(config, version) == null) {
+        return false;
+      }
+      overrides.set(agentKey, ConfigOverride.newBuilder().setConfig(config).setVersion(version)
+          .setMessage(message).setCreatedUnixMs(System.currentTimeMillis()).build().toByteArray());
+      return true;
+    }, false);
+  }
+
+  /** Lets the agent follow the selectors again; false if it had no override. */
+  public Future<Boolean> removeOverride(String agentKey) {
+    return vertx.executeBlocking(() -> overrides.remove(agentKey) != null, false);
   }
 
   /** What an operator asks to save: the content of a new version. */

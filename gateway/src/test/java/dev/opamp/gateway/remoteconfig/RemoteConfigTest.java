@@ -177,6 +177,28 @@ class RemoteConfigTest {
   }
 
   @Test
+  void anOperatorCanPinOneAgentToAVersion() throws Exception {
+    put("pinned", config("service.name=pinned", 0, "v: 1\n"));
+    put("pinned", config("service.name=pinned", 0, "v: 2\n").put("deploy", false));
+    ByteString uid = newUid();
+    try (RawWebSocketAgent agent = gateway.webSocketAgent()) {
+      assertEquals("v: 1\n", body(agent.exchange(hello(uid, "pinned", "prod", "h", ACCEPTS)).getRemoteConfig()
+          .getConfig()));
+      var pin = gateway.adminPut("/api/v1/agents/" + key(uid) + "/config-override",
+          new JsonObject().put("config", "pinned").put("version", 2).put("message", "try v2 here first"));
+      assertEquals(200, pin.statusCode(), pin.bodyAsString());
+      assertEquals("v: 2\n", body(agent.next().getRemoteConfig().getConfig()));
+      JsonObject shown = gateway.awaitAgent(key(uid), x -> x.getJsonObject("desiredConfig").getBoolean("override"),
+          Duration.ofSeconds(5));
+      assertEquals(2, shown.getJsonObject("desiredConfig").getInteger("version"));
+      assertEquals(204, gateway.adminDelete("/api/v1/agents/" + key(uid) + "/config-override").statusCode());
+      assertEquals("v: 1\n", body(agent.next().getRemoteConfig().getConfig()), "back to what the selector gives");
+    }
+    assertEquals(404, gateway.adminPut("/api/v1/agents/" + key(uid) + "/config-override",
+        new JsonObject().put("config", "pinned").put("version", 9)).statusCode());
+  }
+
+  @Test
   void badConfigsAreRefusedWithAClearError() throws Exception {
     var badYaml = gateway.adminPut("/api/v1/configs/bad", config("", 0, "a: [1, 2\n"));
     assertEquals(400, badYaml.statusCode());
