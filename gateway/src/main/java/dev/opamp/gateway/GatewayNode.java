@@ -88,7 +88,7 @@ public final class GatewayNode {
       OpampProtocol protocol = new OpampProtocol(cluster.nodeName(), fleet, sessions, metrics, router, catalog);
       NodeDirectory directory = new NodeDirectory(vertx, hazelcast, local, fleet, settings.agentRetention());
       List<ApiResource> api = List.of(new AgentsResource(fleet), new CommandsResource(fleet, router),
-          new NodesResource(vertx, directory, router), new ConfigsResource(configs),
+          new NodesResource(vertx, directory, router), new ConfigsResource(configs, catalog::reload),
           new RolloutsResource(vertx, rolloutStore, rollouts));
       // Agents a previous run of this node held are gone with it: show them disconnected first.
       return catalog.start()

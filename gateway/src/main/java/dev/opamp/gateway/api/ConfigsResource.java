@@ -17,6 +17,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /** {@code /api/v1/configs}: named, versioned remote configs assigned to agents by selector. */
@@ -27,9 +28,19 @@ public final class ConfigsResource implements ApiResource {
   private static final long MAX_BODY = 4L << 20;
 
   private final ConfigRepository configs;
+  private final Supplier<Future<Void>> applyHere;
 
-  public ConfigsResource(ConfigRepository configs) {
+  /**
+   * @param applyHere makes this node apply the desired state now, so that a change is in force on
+   *     the node that answered before the answer goes out (other nodes follow within moments)
+   */
+  public ConfigsResource(ConfigRepository configs, Supplier<Future<Void>> applyHere) {
     this.configs = configs;
+    this.applyHere = applyHere;
+  }
+
+  private <T> Future<T> applied(Future<T> change) {
+    return change.compose(result -> applyHere.get().transform(ignored -> Future.succeededFuture(result)));
   }
 
   @Override
@@ -53,7 +64,7 @@ public final class ConfigsResource implements ApiResource {
       ApiError.send(ctx, 400, "bad config", e.getMessage());
       return;
     }
-    configs.save(draft).onComplete(r -> {
+    applied(configs.save(draft)).onComplete(r -> {
       if (r.failed()) {
         unavailable(ctx, r.cause());
         return;
@@ -109,14 +120,14 @@ public final class ConfigsResource implements ApiResource {
     if (n < 1) {
       return;
     }
-    configs.activate(name, n).onComplete(r -> answer(ctx,
+    applied(configs.activate(name, n)).onComplete(r -> answer(ctx,
         r.succeeded() && r.result() != null && r.result().getActiveVersion() == n ? headJson(r.result()) : null,
         r.cause(), "no such version", name + " version " + n));
   }
 
   private void delete(RoutingContext ctx) {
     String name = ctx.pathParam("name");
-    configs.delete(name).onComplete(r -> {
+    applied(configs.delete(name)).onComplete(r -> {
       if (r.failed()) {
         unavailable(ctx, r.cause());
       } else if (!r.result()) {
@@ -134,7 +145,7 @@ public final class ConfigsResource implements ApiResource {
       ApiError.send(ctx, 400, "bad override", "give the agent's uid in the path and {\"config\", \"version\"}");
       return;
     }
-    configs.override(key, body.getString("config"), body.getLong("version"), body.getString("message", ""))
+    applied(configs.override(key, body.getString("config"), body.getLong("version"), body.getString("message", "")))
         .onComplete(r -> {
           if (r.failed()) {
             unavailable(ctx, r.cause());
@@ -153,7 +164,7 @@ public final class ConfigsResource implements ApiResource {
       ApiError.send(ctx, 400, "bad instance uid", "give 32 hex digits or the canonical UUID form");
       return;
     }
-    configs.removeOverride(key).onComplete(r -> {
+    applied(configs.removeOverride(key)).onComplete(r -> {
       if (r.failed()) {
         unavailable(ctx, r.cause());
       } else if (!r.result()) {

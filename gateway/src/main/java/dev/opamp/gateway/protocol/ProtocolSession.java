@@ -2,25 +2,25 @@ package dev.opamp.gateway.protocol;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.opamp.gateway.fleet.proto.DesiredConfig;
-import dev.opamp.gateway.proto.AgentDescription;
-import dev.opamp.gateway.proto.AgentRemoteConfig;
-import dev.opamp.gateway.proto.RemoteConfigStatus;
 import dev.opamp.gateway.fleet.ReportOutcome;
 import dev.opamp.gateway.fleet.proto.AgentRecord;
 import dev.opamp.gateway.fleet.proto.Connection;
+import dev.opamp.gateway.fleet.proto.DesiredConfig;
+import dev.opamp.gateway.proto.AgentCapabilities;
+import dev.opamp.gateway.proto.AgentDescription;
+import dev.opamp.gateway.proto.AgentIdentification;
+import dev.opamp.gateway.proto.AgentRemoteConfig;
 import dev.opamp.gateway.proto.AgentToServer;
 import dev.opamp.gateway.proto.AgentToServerFlags;
-import dev.opamp.gateway.proto.AgentCapabilities;
-import dev.opamp.gateway.proto.AgentIdentification;
+import dev.opamp.gateway.proto.RemoteConfigStatus;
 import dev.opamp.gateway.proto.ServerToAgent;
 import dev.opamp.gateway.proto.ServerToAgentFlags;
 import dev.opamp.gateway.session.AgentChannel;
 import dev.opamp.gateway.session.AgentConnectionHandler;
 import dev.opamp.gateway.session.LiveSession;
 import dev.opamp.gateway.session.Transport;
-import java.time.Duration;
 import io.vertx.core.Future;
+import java.time.Duration;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -58,8 +58,6 @@ final class ProtocolSession implements AgentConnectionHandler, LiveSession {
   private boolean askedForMissingState;
   private boolean closed;
   private final StatusFingerprints reported = new StatusFingerprints();
-  /** The config this agent should run, as last worked out. */
-  private DesiredConfig desired = DesiredConfig.getDefaultInstance();
   /** The config hash the agent last reported having (applied, applying or failed). */
   private ByteString reportedConfigHash = ByteString.EMPTY;
   /** The config hash offered on this connection; each is offered once per connection. */
@@ -252,7 +250,7 @@ final class ProtocolSession implements AgentConnectionHandler, LiveSession {
    */
   private AgentRemoteConfig reconsider(AgentDescription description, DesiredConfig stored) {
     RemoteConfigs.Resolution resolution = protocol.remoteConfigs().resolve(description, uid);
-    desired = resolution.desired();
+    DesiredConfig desired = resolution.desired();
     if (!desired.equals(stored)) {
       protocol.fleet().setDesiredConfig(key, desired).onFailure(e ->
           LOG.log(Level.WARNING, "could not record the desired config of agent " + key + ": " + e));

@@ -143,7 +143,8 @@ public final class ConfigCatalog implements RemoteConfigs {
     }
   }
 
-  Future<Void> reload() {
+  /** Reloads now; the future completes once this node applies what the cluster holds. */
+  public Future<Void> reload() {
     return vertx.executeBlocking(() -> new Loaded(load(), loadOverrides()), false).map(loaded -> {
       List<Active> next = loaded.active();
       boolean changed = !next.equals(active) || !loaded.overrides().equals(overrides);
