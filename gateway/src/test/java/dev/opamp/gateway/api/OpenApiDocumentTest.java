@@ -10,18 +10,39 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.google.protobuf.ByteString;
 import dev.opamp.gateway.fleet.proto.AgentRecord;
+import dev.opamp.gateway.remoteconfig.proto.ConfigFile;
+import dev.opamp.gateway.remoteconfig.proto.ConfigVersion;
 import dev.opamp.gateway.proto.AnyValue;
 import dev.opamp.gateway.proto.AvailableComponents;
 import dev.opamp.gateway.proto.ComponentHealth;
 import dev.opamp.gateway.proto.PackageStatus;
 import dev.opamp.gateway.proto.PackageStatusEnum;
 import dev.opamp.gateway.proto.PackageStatuses;
+import dev.opamp.gateway.testing.ReconnectingAgent;
 import dev.opamp.gateway.testing.SampleRecords;
+import dev.opamp.gateway.testing.TestGateway;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.Array;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Modifier;
 import java.math.BigInteger;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -31,7 +52,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.snakeyaml.engine.v2.api.Load;
@@ -39,23 +65,30 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
- * Keeps {@code openapi.yaml} honest: it must be a well-formed OpenAPI 3.0 document, cover every
- * route of the admin port, and describe exactly the JSON that {@link AgentJson} renders.
+ * Keeps {@code openapi.yaml} honest: it must be a well-formed OpenAPI 3.0 document, document
+ * exactly the operations the admin router serves, and describe exactly the JSON the gateway
+ * renders: {@link AgentJson} and {@link ConfigsResource#json} directly, and every answer of a real
+ * node to the requests made here (each status must be documented and each body must match).
  */
 class OpenApiDocumentTest {
   private static final ByteString UID = ByteString.fromHex("018f2a3b4c5d7e6f8a9b0c1d2e3f4a5b");
   private static final String SCHEMAS = "#/components/schemas/";
   private static final Set<String> METHODS =
       Set.of("get", "put", "post", "delete", "options", "head", "patch", "trace");
-
-  /** The paths that {@link AdminServer} and {@link AgentsResource} route, in OpenAPI form. */
-  private static final Set<String> SERVED_PATHS = Set.of("/", "/healthz", "/readyz", "/metrics",
-      "/api/v1/openapi.yaml", "/api/v1/agents", "/api/v1/agents/{uid}");
+  private static final Set<String> PROBES = Set.of("GET /healthz", "GET /readyz");
+  /** Path parameters for requests that must not find anything (and so change nothing). */
+  private static final Map<String, String> NOTHING = Map.of("uid", "018f2a3b4c5d7e6f8a9b0c1d2e3f4a5b",
+      "name", "openapi-nothing", "version", "1", "id", "openapi-nothing");
+  private static final Pattern PATH_PARAMETER = Pattern.compile("\\{([^}/]+)}");
 
   private static Map<String, Object> doc;
+  /** What the admin router serves, as "METHOD /path/{param}". */
+  private static Set<String> served;
+  private static TestGateway gateway;
+  private static final HttpClient http = HttpClient.newHttpClient();
 
   @BeforeAll
-  static void load() throws IOException {
+  static void load() throws Exception {
     // The same classpath resource that AdminServer serves.
     try (InputStream in = OpenApiDocumentTest.class.getClassLoader().getResourceAsStream("openapi.yaml")) {
       assertNotNull(in, "openapi.yaml is not on the classpath");
@@ -63,6 +96,15 @@ class OpenApiDocumentTest {
       // as a key would not be text.
       LoadSettings settings = LoadSettings.builder().setSchema(new CoreSchema()).build();
       doc = map(new Load(settings).loadFromInputStream(in), "the document");
+    }
+    served = servedOperations();
+    gateway = TestGateway.start();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (gateway != null) {
+      gateway.close();
     }
   }
 
@@ -82,14 +124,31 @@ class OpenApiDocumentTest {
   }
 
   @Test
-  void documentsEveryServedPath() {
-    Set<String> documented = map(doc.get("paths"), "paths").keySet();
-    for (String path : SERVED_PATHS) {
-      assertTrue(documented.contains(path), path + " is served but not documented");
-      assertTrue(map(path(path), path).containsKey("get"), path + " is served for GET");
-    }
-    for (String path : documented) {
-      assertTrue(SERVED_PATHS.contains(path), path + " is documented but not served");
+  void documentsExactlyTheServedOperations() {
+    assertTrue(served.containsAll(Set.of("GET /healthz", "GET /api/v1/agents", "GET /api/v1/agents/{uid}")),
+        "the routes were read: " + served);
+    Set<String> documented = documentedOperations();
+    Set<String> undocumented = new TreeSet<>(served);
+    undocumented.removeAll(documented);
+    Set<String> notServed = new TreeSet<>(documented);
+    notServed.removeAll(served);
+    assertEquals(Set.of(), undocumented, "served but not documented");
+    assertEquals(Set.of(), notServed, "documented but not served");
+  }
+
+  @Test
+  void everyServedOperationAnswersOnARealNodeAsDocumented() throws Exception {
+    // The routes above come from the resource classes; this asks a real node, so a resource the
+    // node does not mount shows up as the catch-all's 404. Parameters name nothing that exists.
+    for (String operation : served) {
+      String method = operation.substring(0, operation.indexOf(' '));
+      String template = operation.substring(method.length() + 1);
+      HttpResponse<String> r = send(method, expand(template, NOTHING), null);
+      String where = operation + " -> " + r.statusCode() + " " + r.body();
+      assertTrue(r.statusCode() != 405, where);
+      assertFalse(r.statusCode() == 404 && r.body().startsWith("{")
+          && "not found".equals(new JsonObject(r.body()).getString("error")), "not mounted: " + where);
+      checkAnswer(method, template, r);
     }
   }
 
@@ -129,7 +188,10 @@ class OpenApiDocumentTest {
   void namedSchemasExist() {
     for (String name : List.of("AgentSummary", "Agent", "Health", "Connection",
         "RemoteConfigStatus", "PackageStatuses", "PackageStatus", "ConnectionSettingsStatus",
-        "AvailableComponents", "EffectiveConfig", "Error")) {
+        "AvailableComponents", "EffectiveConfig", "Error", "NodeList", "Node", "NodeChange",
+        "RestartRequest", "RestartTargeted", "RestartDelivered", "ConfigDraft", "ConfigVersion",
+        "ConfigLatest", "ConfigHead", "ConfigList", "RolloutRequest", "RolloutStrategy",
+        "RolloutSummary", "RolloutList", "Rollout", "RolloutState", "Wave")) {
       assertTrue(schemas().containsKey(name), name);
     }
   }
@@ -156,10 +218,23 @@ class OpenApiDocumentTest {
     assertEquals("http", scheme.get("type"));
     assertEquals("bearer", scheme.get("scheme"));
     assertEquals(List.of(Map.of("bearerAuth", List.of())), doc.get("security"));
-    for (String path : SERVED_PATHS) {
-      Object security = map(path(path).get("get"), path).get("security");
-      boolean probe = path.equals("/healthz") || path.equals("/readyz");
-      assertEquals(probe ? List.of() : null, security, path);
+    for (String operation : documentedOperations()) {
+      Map<String, Object> op = operation(operation);
+      boolean probe = PROBES.contains(operation);
+      assertEquals(probe ? List.of() : null, op.get("security"), operation);
+      assertEquals(!probe, responses(op, operation).containsKey("401"), operation + " documents 401 iff it needs the token");
+    }
+  }
+
+  @Test
+  void everyOperationWithABodyDocumentsTheBodyLimit() {
+    for (String operation : documentedOperations()) {
+      Map<String, Object> op = operation(operation);
+      if (op.containsKey("requestBody")) {
+        Map<String, Object> content = map(map(deref(op.get("requestBody")), operation).get("content"), operation);
+        assertNotNull(map(content.get("application/json"), operation).get("schema"), operation);
+        assertTrue(responses(op, operation).containsKey("413"), operation + " documents 413");
+      }
     }
   }
 
@@ -195,41 +270,199 @@ class OpenApiDocumentTest {
   @Test
   void examplesMatchTheirSchemas() {
     int checked = 0;
-    for (var pathEntry : map(doc.get("paths"), "paths").entrySet()) {
-      for (var opEntry : map(pathEntry.getValue(), pathEntry.getKey()).entrySet()) {
-        if (!METHODS.contains(opEntry.getKey())) {
-          continue;
-        }
-        String where = opEntry.getKey().toUpperCase() + " " + pathEntry.getKey();
-        for (var response : map(map(opEntry.getValue(), where).get("responses"), where).entrySet()) {
-          String at = where + " " + response.getKey();
-          Object content = map(deref(response.getValue()), at).get("content");
-          Object media = content == null ? null : map(content, at).get("application/json");
-          if (media == null) {
-            continue;
-          }
-          Map<String, Object> mediaType = map(media, at);
-          Object schema = mediaType.get("schema");
-          if (mediaType.containsKey("example")) {
-            conform(mediaType.get("example"), schema, at + " example");
-            checked++;
-          }
-          if (mediaType.containsKey("examples")) {
-            for (var example : map(mediaType.get("examples"), at).entrySet()) {
-              conform(map(example.getValue(), at).get("value"), schema, at + " " + example.getKey());
-              checked++;
-            }
-          }
-        }
+    for (String operation : documentedOperations()) {
+      Map<String, Object> op = operation(operation);
+      if (op.containsKey("requestBody")) {
+        Object media = map(map(deref(op.get("requestBody")), operation).get("content"), operation)
+            .get("application/json");
+        checked += checkExamples(media, operation + " request");
+      }
+      for (var response : responses(op, operation).entrySet()) {
+        String at = operation + " " + response.getKey();
+        Object content = map(deref(response.getValue()), at).get("content");
+        checked += checkExamples(content == null ? null : map(content, at).get("application/json"), at);
       }
     }
-    assertTrue(checked >= 5, "examples checked: " + checked);
+    for (var parameter : map(map(doc.get("components"), "components").get("parameters"), "parameters").entrySet()) {
+      checked += checkExamples(parameter.getValue(), "parameter " + parameter.getKey());
+    }
+    assertTrue(checked >= 60, "examples checked: " + checked);
+  }
+
+  // ---- the configs and rollouts JSON ----
+
+  @Test
+  void configJsonMatchesItsSchema() {
+    ConfigVersion version = ConfigVersion.newBuilder()
+        .setName("base")
+        .setVersion(2)
+        .setSelector("env=prod")
+        .setPriority(-3)
+        .putFiles("collector.yaml", ConfigFile.newBuilder().setBody("host: ${agent.host.name}\n")
+            .setContentType("text/yaml").build())
+        .putFiles("a.conf", ConfigFile.newBuilder().setBody("").setContentType("").build())
+        .setMessage("why")
+        .setAuthor("alice")
+        .setCreatedUnixMs(1_714_557_600_123L)
+        .setHash(ByteString.copyFrom(new byte[32]))
+        .setHasVariables(true)
+        .build();
+    Merged schema = merge(schemas().get("ConfigVersion"));
+    for (long active : new long[] {0, 1, 2}) {
+      JsonObject json = ConfigsResource.json(version, active);
+      assertEquals(new TreeSet<>(schema.properties.keySet()), new TreeSet<>(json.fieldNames()));
+      conform(wire(json), schemas().get("ConfigVersion"), "version, active " + active);
+    }
+  }
+
+  @Test
+  void configsRolloutsAndCommandsAnswerAsDocumented() throws Exception {
+    String name = "openapi-rollout";
+    List<ReconnectingAgent> agents = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      agents.add(new ReconnectingAgent(gateway.clientVertx(), gateway.opampPort(), name).start());
+    }
+    try {
+      JsonObject v1 = call("put", "/api/v1/configs/{name}", Map.of("name", name), new JsonObject()
+          .put("selector", "service.name=" + name)
+          .put("priority", 3)
+          .put("files", new JsonObject()
+              .put("collector.yaml", "v: 1\n")
+              .put("agent.conf", new JsonObject().put("body", "uid=${agent.instance_uid}\n")
+                  .put("contentType", "text/plain")))
+          .put("message", "first")
+          .put("author", "openapi test"), 201);
+      assertTrue(v1.getBoolean("perAgentVariables"), v1.encode());
+      await(() -> agents.stream().allMatch(a -> "v: 1\n".equals(a.appliedBody())), "every agent runs version 1");
+      JsonObject v2 = call("put", "/api/v1/configs/{name}", Map.of("name", name), new JsonObject()
+          .put("selector", "service.name=" + name)
+          .put("files", new JsonObject().put("collector.yaml", "v: 2\n"))
+          .put("deploy", false), 201);
+      assertEquals(2L, v2.getLong("version"));
+      call("put", "/api/v1/configs/{name}", Map.of("name", name), new JsonObject()
+          .put("files", new JsonObject().put("collector.yaml", "v: [")), 400);
+      call("get", "/api/v1/configs", Map.of(), null, 200);
+      assertEquals(1L, call("get", "/api/v1/configs/{name}", Map.of("name", name), null, 200).getLong("activeVersion"));
+      call("get", "/api/v1/configs/{name}/versions/{version}", Map.of("name", name, "version", "1"), null, 200);
+      call("get", "/api/v1/configs/{name}/versions/{version}", Map.of("name", name, "version", "0"), null, 400);
+      call("post", "/api/v1/configs/{name}/versions/{version}/activate", Map.of("name", name, "version", "1"), null, 200);
+      call("post", "/api/v1/configs/{name}/versions/{version}/activate", Map.of("name", name, "version", "9"), null, 404);
+
+      // The agents' view of it: ${agent.instance_uid} became the uid in its canonical form.
+      String uid = agents.get(0).key();
+      String uuid = uid.replaceFirst("(.{8})(.{4})(.{4})(.{4})(.{12})", "$1-$2-$3-$4-$5");
+      await(() -> {
+        JsonObject agent = call("get", "/api/v1/agents/{uid}", Map.of("uid", uuid), null, 200);
+        JsonObject effective = agent.getJsonObject("effectiveConfig");
+        return name.equals(agent.getJsonObject("desiredConfig").getString("name")) && effective != null
+            && ("uid=" + uuid + "\n").equals(effective.getJsonObject("files").getJsonObject("agent.conf").getString("body"));
+      }, "the agent runs its rendering of version 1");
+      callWithQuery("/api/v1/agents", "?selector=service.name%3D" + name, 200);
+      call("post", "/api/v1/agents/{uid}/restart", Map.of("uid", uid), null, 409);
+      call("post", "/api/v1/commands/restart", Map.of(), new JsonObject().put("selector", "service.name=" + name), 202);
+
+      // A rollout of version 2, taken through every state change.
+      call("post", "/api/v1/rollouts", Map.of(), new JsonObject().put("config", name).put("version", 1), 409);
+      call("post", "/api/v1/rollouts", Map.of(), new JsonObject().put("config", "openapi-none"), 404);
+      call("post", "/api/v1/rollouts", Map.of(), new JsonObject().put("config", name)
+          .put("strategy", new JsonObject().put("onFailure", "retry")), 400);
+      JsonObject started = call("post", "/api/v1/rollouts", Map.of(), new JsonObject().put("config", name)
+          .put("version", 2).put("strategy", new JsonObject().put("canary", 1).put("growth", 2)
+              .put("waitSeconds", 60).put("healthySeconds", 0).put("maxFailures", "50%").put("onFailure", "pause")),
+          201);
+      Map<String, String> id = Map.of("id", started.getString("id"));
+      call("post", "/api/v1/rollouts", Map.of(), new JsonObject().put("config", name).put("version", 2), 409);
+      await(() -> {
+        JsonArray waves = call("get", "/api/v1/rollouts/{id}", id, null, 200).getJsonArray("waves");
+        return waves.size() == 1 && waves.getJsonObject(0).getString("passedAt") != null;
+      }, "the canary passes");
+      assertEquals("paused", call("post", "/api/v1/rollouts/{id}/pause", id, null, 200).getString("state"));
+      call("post", "/api/v1/rollouts/{id}/pause", id, null, 409);
+      assertEquals("running", call("post", "/api/v1/rollouts/{id}/resume", id, null, 200).getString("state"));
+      assertEquals("aborted", call("post", "/api/v1/rollouts/{id}/abort", id, null, 200).getString("state"));
+      call("post", "/api/v1/rollouts/{id}/resume", id, null, 409);
+      JsonObject rolledBack = call("post", "/api/v1/rollouts/{id}/rollback", id, null, 200);
+      assertEquals("rolled_back", rolledBack.getString("state"));
+      assertEquals(1, rolledBack.getJsonArray("waves").size(), rolledBack.encode());
+      call("post", "/api/v1/rollouts/{id}/abort", id, null, 409);
+      call("get", "/api/v1/rollouts", Map.of(), null, 200);
+      await(() -> agents.stream().allMatch(a -> "v: 1\n".equals(a.appliedBody())), "every agent runs version 1 again");
+      await(() -> callWithQuery("/api/v1/agents", "?selector=service.name%3D" + name, 200).getJsonArray("agents")
+          .stream().anyMatch(a -> ((JsonObject) a).getJsonObject("desiredConfig").getLong("rolledBackFrom") != null),
+          "the canary is shown as rolled back");
+
+      call("delete", "/api/v1/configs/{name}", Map.of("name", name), null, 204);
+      call("delete", "/api/v1/configs/{name}", Map.of("name", name), null, 404);
+      call("get", "/api/v1/configs/{name}/versions/{version}", Map.of("name", name, "version", "2"), null, 200);
+    } finally {
+      agents.forEach(ReconnectingAgent::close);
+    }
+  }
+
+  @Test
+  void nodesAnswerAsDocumented() throws Exception {
+    JsonArray nodes = call("get", "/api/v1/nodes", Map.of(), null, 200).getJsonArray("nodes");
+    String local = nodes.stream().map(n -> (JsonObject) n).filter(n -> n.getBoolean("local"))
+        .map(n -> n.getString("name")).findFirst().orElseThrow();
+    try {
+      assertEquals("draining", call("post", "/api/v1/nodes/{name}/drain", Map.of("name", local), null, 202)
+          .getString("state"));
+      // The list shows what each node last published (every 2 s).
+      await(() -> "draining".equals(call("get", "/api/v1/nodes", Map.of(), null, 200).getJsonArray("nodes")
+          .getJsonObject(0).getString("state")), "the node is listed as draining");
+    } finally {
+      assertEquals("active", call("post", "/api/v1/nodes/{name}/resume", Map.of("name", local), null, 202)
+          .getString("state"));
+    }
   }
 
   // ---- the document ----
 
   private static Map<String, Object> path(String path) {
     return map(map(doc.get("paths"), "paths").get(path), path);
+  }
+
+  /** Every operation of the document, as "METHOD /path/{param}". */
+  private static Set<String> documentedOperations() {
+    Set<String> out = new TreeSet<>();
+    map(doc.get("paths"), "paths").forEach((path, item) -> map(item, path).keySet().stream()
+        .filter(METHODS::contains)
+        .forEach(method -> out.add(method.toUpperCase() + " " + path)));
+    return out;
+  }
+
+  /** The operation object of "METHOD /path". */
+  private static Map<String, Object> operation(String operation) {
+    int space = operation.indexOf(' ');
+    Object op = path(operation.substring(space + 1)).get(operation.substring(0, space).toLowerCase());
+    return map(op, operation);
+  }
+
+  private static Map<String, Object> responses(Map<String, Object> op, String where) {
+    return map(op.get("responses"), where + " responses");
+  }
+
+  /** Checks a media type's or a parameter's example(s) against its schema; answers how many. */
+  private static int checkExamples(Object holder, String where) {
+    if (holder == null) {
+      return 0;
+    }
+    Map<String, Object> h = map(deref(holder), where);
+    Object schema = h.get("schema");
+    int checked = 0;
+    if (h.containsKey("example")) {
+      conform(h.get("example"), schema, where + " example");
+      checked++;
+    }
+    if (h.containsKey("examples")) {
+      for (var example : map(h.get("examples"), where).entrySet()) {
+        Map<String, Object> e = map(deref(example.getValue()), where + " " + example.getKey());
+        assertTrue(e.containsKey("value"), where + " " + example.getKey() + " has no value");
+        conform(e.get("value"), schema, where + " " + example.getKey());
+        checked++;
+      }
+    }
+    return checked;
   }
 
   private static Map<String, Object> schemas() {
@@ -297,6 +530,184 @@ class OpenApiDocumentTest {
       assertNotNull(current, ref + " does not resolve");
     }
     return current;
+  }
+
+  // ---- the routes of the admin router ----
+
+  /**
+   * The operations of the router that {@link AdminServer#start} builds, with an instance of every
+   * {@link ApiResource} class of the gateway mounted on it, read through {@link Router#getRoutes}
+   * once the server is up (so the routes AdminServer adds after the resources count too). The
+   * router is caught by one more resource; the others get null collaborators, as mounting only
+   * declares routes.
+   */
+  private static Set<String> servedOperations() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      List<ApiResource> resources = new ArrayList<>();
+      for (Class<?> type : apiResourceClasses()) {
+        resources.add(instantiate(type));
+      }
+      AtomicReference<Router> router = new AtomicReference<>();
+      resources.add(router::set);
+      AdminServer server = await(AdminServer.start(vertx, "127.0.0.1", 0, null, null, () -> true, resources));
+      await(server.stop());
+      Set<String> out = new TreeSet<>();
+      for (Route route : router.get().getRoutes()) {
+        String path = route.getPath();
+        if (path == null) {
+          // Handlers for every request (the token check, the failure handler); no regex routes.
+          assertFalse(route.isRegexPath(), "a regex route cannot be checked against the document");
+          continue;
+        }
+        if (route.methods() == null || route.methods().isEmpty()) {
+          assertEquals("/api/", path, "only the catch-all under /api/ may take every method");
+          continue;
+        }
+        String openApiPath = path.replaceAll(":([A-Za-z0-9_]+)", "{$1}");
+        route.methods().forEach(m -> out.add(m.name() + " " + openApiPath));
+      }
+      return out;
+    } finally {
+      await(vertx.close());
+    }
+  }
+
+  /** Every concrete class of the gateway that implements {@link ApiResource}. */
+  private static List<Class<?>> apiResourceClasses() throws Exception {
+    Path location = Path.of(ApiResource.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    String base = ApiResource.class.getPackageName().replace(".api", "").replace('.', '/');
+    List<Class<?>> out = new ArrayList<>();
+    try (FileSystem jar = Files.isDirectory(location) ? null : FileSystems.newFileSystem(location)) {
+      Path root = jar == null ? location : jar.getPath("/");
+      try (Stream<Path> files = Files.walk(root.resolve(base))) {
+        for (Path file : (Iterable<Path>) files::iterator) {
+          String relative = root.relativize(file).toString().replace('\\', '/');
+          if (!relative.endsWith(".class")) {
+            continue;
+          }
+          Class<?> type = Class.forName(relative.substring(0, relative.length() - 6).replace('/', '.'), false,
+              ApiResource.class.getClassLoader());
+          if (ApiResource.class.isAssignableFrom(type) && !type.isInterface()
+              && !Modifier.isAbstract(type.getModifiers()) && !type.isAnonymousClass() && !type.isSynthetic()) {
+            out.add(type);
+          }
+        }
+      }
+    }
+    assertTrue(out.contains(AgentsResource.class), "found the resources: " + out);
+    return out;
+  }
+
+  /** The resource made by its public constructor with null (or zero) for every argument. */
+  private static ApiResource instantiate(Class<?> type) {
+    List<Throwable> failures = new ArrayList<>();
+    for (Constructor<?> c : type.getConstructors()) {
+      Object[] args = new Object[c.getParameterCount()];
+      Class<?>[] types = c.getParameterTypes();
+      for (int i = 0; i < args.length; i++) {
+        args[i] = types[i].isPrimitive() ? Array.get(Array.newInstance(types[i], 1), 0) : null;
+      }
+      try {
+        return (ApiResource) c.newInstance(args);
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        failures.add(e);
+      }
+    }
+    throw new AssertionError(type.getName() + " cannot be made without collaborators to read its routes: "
+        + failures);
+  }
+
+  private static <T> T await(Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  // ---- requests to the real node ----
+
+  private static String expand(String template, Map<String, String> parameters) {
+    Matcher m = PATH_PARAMETER.matcher(template);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      String value = parameters.get(m.group(1));
+      assertNotNull(value, template + ": no value for {" + m.group(1) + "}");
+      m.appendReplacement(out, Matcher.quoteReplacement(value));
+    }
+    return m.appendTail(out).toString();
+  }
+
+  private static HttpResponse<String> send(String method, String pathAndQuery, JsonObject body) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + gateway.adminPort() + pathAndQuery)).timeout(Duration.ofSeconds(15));
+    if (body == null) {
+      request.method(method, HttpRequest.BodyPublishers.noBody());
+    } else {
+      request.method(method, HttpRequest.BodyPublishers.ofString(body.encode())).header("Content-Type",
+          "application/json");
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /**
+   * Sends a request for the documented operation {@code method template}, checks the request
+   * body against the documented one (unless it is meant to be refused) and the answer against
+   * the documented response for its status, and answers the JSON object (null without a body).
+   */
+  private static JsonObject call(String method, String template, Map<String, String> parameters, JsonObject body,
+      int expectedStatus) throws Exception {
+    String where = method.toUpperCase() + " " + template;
+    if (body != null && expectedStatus < 400) {
+      Object requestBody = operation(where).get("requestBody");
+      assertNotNull(requestBody, where + " documents no request body");
+      Object media = map(map(deref(requestBody), where).get("content"), where).get("application/json");
+      conform(wire(body), map(media, where).get("schema"), where + " request");
+    }
+    HttpResponse<String> r = send(method.toUpperCase(), expand(template, parameters), body);
+    assertEquals(expectedStatus, r.statusCode(), where + ": " + r.body());
+    return checkAnswer(method.toUpperCase(), template, r);
+  }
+
+  private static JsonObject callWithQuery(String path, String query, int expectedStatus) throws Exception {
+    HttpResponse<String> r = send("GET", path + query, null);
+    assertEquals(expectedStatus, r.statusCode(), path + query + ": " + r.body());
+    return checkAnswer("GET", path, r);
+  }
+
+  /** The answer must be documented for its status, with its media type, and match the schema. */
+  private static JsonObject checkAnswer(String method, String template, HttpResponse<String> r) {
+    String where = method + " " + template + " -> " + r.statusCode();
+    Object documented = responses(operation(method + " " + template), where).get(String.valueOf(r.statusCode()));
+    assertNotNull(documented, where + " is not documented: " + r.body());
+    Object content = map(deref(documented), where).get("content");
+    String mediaType = r.headers().firstValue("Content-Type").orElse("").replaceAll(";.*", "").trim();
+    if (content == null) {
+      assertEquals("", r.body(), where + " documents no body");
+      return null;
+    }
+    Object media = map(content, where).get(mediaType);
+    assertNotNull(media, where + " answered " + mediaType + ", documented: " + map(content, where).keySet());
+    if (!mediaType.equals("application/json")) {
+      return null;
+    }
+    Object json = Json.decodeValue(r.body());
+    conform(json, map(media, where).get("schema"), where);
+    return json instanceof JsonObject ? (JsonObject) json : null;
+  }
+
+  /** Polls until {@code condition} holds (each poll may itself check answers); fails after 30 s. */
+  private static void await(Check condition, String what) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      if (condition.call()) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    fail(what + " within 30 s");
+  }
+
+  @FunctionalInterface
+  private interface Check {
+    boolean call() throws Exception;
   }
 
   // ---- a small checker for the OpenAPI 3.0 schema subset the document uses ----
