@@ -65,6 +65,7 @@ public final class CommandsResource implements ApiResource {
         case NOT_CAPABLE -> ApiError.send(ctx, 409, "agent does not accept restart commands",
             "it did not declare AcceptsRestartCommand");
         case NOT_CONNECTED -> ApiError.send(ctx, 409, "agent not connected", key);
+        case NO_SUCH_AGENT -> ApiError.send(ctx, 404, "no such agent", key);
       }
     });
   }
@@ -73,8 +74,8 @@ public final class CommandsResource implements ApiResource {
     JsonObject body;
     Selector selector;
     try {
-      body = ctx.body().asJsonObject();
-      String text = body == null ? null : body.getString("selector");
+      body = JsonFields.body(ctx);
+      String text = body == null ? null : JsonFields.string(body, "selector", null);
       if (text == null) {
         throw new IllegalArgumentException("the body must be {\"selector\": \"...\"} (\"\" selects every agent)");
       }

@@ -59,7 +59,7 @@ public final class ConfigsResource implements ApiResource {
   private void save(RoutingContext ctx) {
     ConfigRepository.Draft draft;
     try {
-      draft = draft(ctx.pathParam("name"), ctx.body().asJsonObject());
+      draft = draft(ctx.pathParam("name"), JsonFields.body(ctx));
     } catch (RuntimeException e) {
       ApiError.send(ctx, 400, "bad config", e.getMessage());
       return;
@@ -70,7 +70,7 @@ public final class ConfigsResource implements ApiResource {
         return;
       }
       ctx.response().setStatusCode(201);
-      ctx.json(json(r.result(), draft.deploy() ? r.result().getVersion() : 0));
+      ctx.json(json(r.result().version(), r.result().activeVersion()));
     });
   }
 
@@ -121,7 +121,8 @@ public final class ConfigsResource implements ApiResource {
       return;
     }
     applied(configs.activate(name, n)).onComplete(r -> answer(ctx,
-        r.succeeded() && r.result() != null && r.result().getActiveVersion() == n ? headJson(r.result()) : null,
+        r.succeeded() && r.result() != null && !r.result().getDeleted() && r.result().getActiveVersion() == n
+            ? headJson(r.result()) : null,
         r.cause(), "no such version", name + " version " + n));
   }
 
@@ -140,7 +141,15 @@ public final class ConfigsResource implements ApiResource {
 
   private void override(RoutingContext ctx) {
     String key = InstanceUids.keyFromText(ctx.pathParam("uid"));
-    JsonObject body = ctx.body().asJsonObject();
+    JsonObject body;
+    try {
+      body = JsonFields.body(ctx);
+      JsonFields.string(body, "config", null);
+      JsonFields.longValue(body, "version", null);
+    } catch (IllegalArgumentException e) {
+      ApiError.send(ctx, 400, "bad override", e.getMessage());
+      return;
+    }
     if (key == null || body == null || body.getString("config") == null || body.getLong("version") == null) {
       ApiError.send(ctx, 400, "bad override", "give the agent's uid in the path and {\"config\", \"version\"}");
       return;
@@ -182,9 +191,9 @@ public final class ConfigsResource implements ApiResource {
     if (body == null) {
       throw new IllegalArgumentException("the body must be a JSON object with \"files\"");
     }
-    String selector = Selector.parse(body.getString("selector", "")).toString();
-    int priority = body.getInteger("priority", 0);
-    JsonObject filesJson = body.getJsonObject("files");
+    String selector = Selector.parse(JsonFields.string(body, "selector", "")).toString();
+    int priority = JsonFields.integer(body, "priority", 0);
+    JsonObject filesJson = JsonFields.object(body, "files");
     if (filesJson == null || filesJson.isEmpty()) {
       throw new IllegalArgumentException("\"files\" must name at least one file: {\"collector.yaml\": \"...\"}");
     }
@@ -207,8 +216,8 @@ public final class ConfigsResource implements ApiResource {
       files.put(file, ConfigFile.newBuilder().setBody(text).setContentType(contentType).build());
     }
     YamlCheck.check(files);
-    return new ConfigRepository.Draft(name, selector, priority, files, body.getString("message", ""),
-        body.getString("author", "api"), body.getBoolean("deploy", true));
+    return new ConfigRepository.Draft(name, selector, priority, files, JsonFields.string(body, "message", ""),
+        JsonFields.string(body, "author", "api"), JsonFields.bool(body, "deploy", true));
   }
 
   static JsonObject json(ConfigVersion v, long activeVersion) {

@@ -44,13 +44,17 @@ public final class RolloutsResource implements ApiResource {
     long version;
     RolloutStrategy strategy;
     try {
-      JsonObject body = ctx.body().asJsonObject();
-      if (body == null || body.getString("config") == null) {
+      JsonObject body = JsonFields.body(ctx);
+      if (body == null || JsonFields.string(body, "config", null) == null) {
         throw new IllegalArgumentException("the body must name a \"config\"");
       }
       config = body.getString("config");
-      version = body.getLong("version", 0L);
-      strategy = RolloutStrategies.withDefaults(strategy(body.getJsonObject("strategy", new JsonObject())));
+      version = JsonFields.longValue(body, "version", 0L);
+      if (version < 0) {
+        throw new IllegalArgumentException("version must be a whole number from 1 (or left out: the latest)");
+      }
+      JsonObject given = JsonFields.object(body, "strategy");
+      strategy = RolloutStrategies.withDefaults(strategy(given == null ? new JsonObject() : given));
     } catch (RuntimeException e) {
       ApiError.send(ctx, 400, "bad rollout", e.getMessage());
       return;
@@ -126,14 +130,26 @@ public final class RolloutsResource implements ApiResource {
   }
 
   private static RolloutStrategy strategy(JsonObject s) {
+    double growth = JsonFields.number(s, "growth", 2.0);
+    if (!(growth >= 1)) {
+      throw new IllegalArgumentException("growth must be a number of at least 1");
+    }
     return RolloutStrategy.newBuilder()
         .setCanary(countText(s.getValue("canary")))
-        .setGrowth(s.getDouble("growth", 0.0))
-        .setWaitSeconds(s.getInteger("waitSeconds", 5))
-        .setHealthySeconds(s.getInteger("healthySeconds", 5))
+        .setGrowth(growth)
+        .setWaitSeconds(seconds(s, "waitSeconds"))
+        .setHealthySeconds(seconds(s, "healthySeconds"))
         .setMaxFailures(countText(s.getValue("maxFailures")))
-        .setOnFailure(s.getString("onFailure", ""))
+        .setOnFailure(JsonFields.string(s, "onFailure", ""))
         .build();
+  }
+
+  private static int seconds(JsonObject s, String field) {
+    long value = JsonFields.longValue(s, field, 5L);
+    if (value < 0 || value > 86_400) {
+      throw new IllegalArgumentException(field + " must be a whole number of seconds from 0 to 86400");
+    }
+    return (int) value;
   }
 
   private static String countText(Object value) {

@@ -55,7 +55,10 @@ public final class AgentRouter implements StaleSessions {
   /** Delivers {@code message} to one agent if it is connected and declared {@code requiredCapabilities}. */
   public Future<Routed> deliver(String uidKey, ServerToAgent message, long requiredCapabilities) {
     return fleet.get(uidKey).compose(record -> {
-      if (record == null || !record.getConnection().getConnected()) {
+      if (record == null) {
+        return Future.succeededFuture(new Routed(LocalNode.Delivery.NO_SUCH_AGENT, null));
+      }
+      if (!record.getConnection().getConnected()) {
         return Future.succeededFuture(new Routed(LocalNode.Delivery.NOT_CONNECTED, null));
       }
       String node = record.getConnection().getNode();

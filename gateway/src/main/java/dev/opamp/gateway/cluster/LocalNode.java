@@ -28,7 +28,7 @@ public final class LocalNode {
 
   /** What became of a message for one agent. */
   public enum Delivery {
-    DELIVERED, NOT_CONNECTED, NOT_CAPABLE
+    DELIVERED, NOT_CONNECTED, NOT_CAPABLE, NO_SUCH_AGENT
   }
 
   /** Whether the node takes new agents. */

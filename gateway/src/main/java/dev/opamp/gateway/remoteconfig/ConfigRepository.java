@@ -65,8 +65,11 @@ public final class ConfigRepository {
   public record Draft(String name, String selector, int priority, Map<String, ConfigFile> files, String message,
       String author, boolean deploy) {}
 
+  /** A saved version, and which version of its config is active after the save. */
+  public record Saved(ConfigVersion version, long activeVersion) {}
+
   /** Saves a new immutable version (and makes it the active one when the draft says deploy). */
-  public Future<ConfigVersion> save(Draft draft) {
+  public Future<Saved> save(Draft draft) {
     return vertx.executeBlocking(() -> {
       ConfigHead head = HeadChange.parse(heads.executeOnKey(draft.name(), new HeadChange.NextVersion()));
       ConfigVersion version = ConfigVersion.newBuilder()
@@ -84,9 +87,9 @@ public final class ConfigRepository {
       // The version is stored before it can become active, so a head never names a missing version.
       versions.set(versionKey(draft.name(), version.getVersion()), version.toByteArray());
       if (draft.deploy()) {
-        heads.executeOnKey(draft.name(), new HeadChange.Activate(version.getVersion()));
+        head = HeadChange.parse(heads.executeOnKey(draft.name(), new HeadChange.Activate(version.getVersion())));
       }
-      return version;
+      return new Saved(version, head.getActiveVersion());
     }, false);
   }
 

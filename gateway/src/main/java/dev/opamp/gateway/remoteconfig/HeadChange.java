@@ -73,7 +73,9 @@ abstract class HeadChange implements EntryProcessor<String, byte[], byte[]>, Ser
 
     @Override
     ConfigHead change(String name, ConfigHead current) {
-      return current == null || current.getDeleted() ? null : current.toBuilder().setDeleted(true).build();
+      // Deleted means withdrawn: a config saved again later starts with nothing active.
+      return current == null || current.getDeleted() ? null
+          : current.toBuilder().setDeleted(true).setActiveVersion(0).build();
     }
   }
 }

@@ -47,7 +47,7 @@ public final class RolloutStrategies {
     try {
       if (text.endsWith("%")) {
         double share = Double.parseDouble(text.substring(0, text.length() - 1));
-        if (share < 0 || share > 100) {
+        if (!(share >= 0 && share <= 100)) {
           throw new NumberFormatException();
         }
         return (int) Math.ceil(of * share / 100.0);

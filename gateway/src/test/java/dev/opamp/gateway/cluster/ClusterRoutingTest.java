@@ -89,7 +89,7 @@ class ClusterRoutingTest {
       assertEquals(409, response.statusCode());
       assertNull(agent.poll(Duration.ofMillis(300)), "nothing was sent to the agent");
     }
-    assertEquals(409, cluster.node(0).adminPost("/api/v1/agents/" + key(newUid()) + "/restart", null).statusCode());
+    assertEquals(404, cluster.node(0).adminPost("/api/v1/agents/" + key(newUid()) + "/restart", null).statusCode());
   }
 
   @Test

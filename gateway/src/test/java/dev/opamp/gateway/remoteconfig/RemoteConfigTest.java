@@ -207,6 +207,9 @@ class RemoteConfigTest {
     var badSelector = gateway.adminPut("/api/v1/configs/bad", config("env in (a", 0, "a: 1\n"));
     assertEquals(400, badSelector.statusCode());
     assertEquals(404, gateway.adminGet("/api/v1/configs/bad").statusCode(), "nothing was saved");
+    var badType = gateway.adminPut("/api/v1/configs/bad", config("", 0, "a: 1\n").put("priority", "high"));
+    assertEquals(400, badType.statusCode());
+    assertEquals("priority must be a whole number", badType.bodyAsJsonObject().getString("detail"));
   }
 
   @Test
@@ -225,5 +228,10 @@ class RemoteConfigTest {
         .anyMatch(o -> "history".equals(((JsonObject) o).getString("name"))));
     assertEquals(204, gateway.adminDelete("/api/v1/configs/history").statusCode());
     assertEquals(404, gateway.adminGet("/api/v1/configs/history").statusCode());
+    assertEquals(404, gateway.adminPost("/api/v1/configs/history/versions/2/activate", null).statusCode(),
+        "a deleted config cannot be activated");
+    JsonObject revived = put("history", config("service.name=history", 0, "v: 3\n").put("deploy", false));
+    assertEquals(3, revived.getInteger("version"));
+    assertNull(revived.getValue("activeVersion"), "a deleted config comes back with nothing active");
   }
 }

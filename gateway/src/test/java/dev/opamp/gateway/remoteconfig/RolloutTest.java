@@ -158,6 +158,12 @@ class RolloutTest {
       assertEquals(404, gateway.adminPost("/api/v1/rollouts", new JsonObject().put("config", "nope")).statusCode());
       assertEquals(400, gateway.adminPost("/api/v1/rollouts", new JsonObject().put("config", "manual")
           .put("strategy", new JsonObject().put("canary", "lots"))).statusCode());
+      assertEquals(400, gateway.adminPost("/api/v1/rollouts", new JsonObject().put("config", "manual")
+          .put("strategy", new JsonObject().put("maxFailures", "NaN%"))).statusCode());
+      assertEquals(400, gateway.adminPost("/api/v1/rollouts", new JsonObject().put("config", "manual")
+          .put("strategy", new JsonObject().put("waitSeconds", -1))).statusCode());
+      assertEquals(400, gateway.adminPost("/api/v1/rollouts", new JsonObject().put("config", "manual")
+          .put("version", -2)).statusCode());
       save(gateway, "manual", "manual", "v: 2\n", false);
       String id = startRollout(gateway, "manual", 2, new JsonObject().put("canary", 2).put("growth", 2)
           .put("waitSeconds", 30).put("healthySeconds", 0));
