@@ -3,12 +3,14 @@ package dev.opamp.gateway.cluster;
 import com.hazelcast.config.ClasspathYamlConfig;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.SerializerConfig;
+import com.hazelcast.map.MapStoreFactory;
 import dev.opamp.gateway.fleet.AgentRecordSerializer;
 import dev.opamp.gateway.fleet.proto.AgentRecord;
 import com.hazelcast.spi.properties.ClusterProperty;
 import com.hazelcast.internal.config.SchemaViolationConfigurationException;
 import dev.opamp.gateway.config.GatewaySettings;
 import dev.opamp.gateway.config.SettingsException;
+import dev.opamp.gateway.store.DesiredStateMaps;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +21,8 @@ import java.util.Locale;
 /**
  * The Hazelcast member config for one gateway node: the user's file given with
  * {@code --hazelcast-config}, or the built-in standalone one, plus what the gateway always
- * decides itself (instance name, the {@code node} attribute, no shutdown hook).
+ * decides itself (instance name, the {@code node} attribute, no shutdown hook, and the
+ * write-through map-store of the {@code desired-*} maps; see {@link DesiredStateMaps}).
  */
 final class MemberConfig {
 
@@ -30,6 +33,14 @@ final class MemberConfig {
   private MemberConfig() {
   }
 
+  /** The member config with the {@code desired-*} maps written through to {@code desiredState}. */
+  static Config forNode(GatewaySettings settings, MapStoreFactory<String, byte[]> desiredState) {
+    Config config = forNode(settings);
+    DesiredStateMaps.configure(config, desiredState);
+    return config;
+  }
+
+  /** The member config without the desired-state map-store. */
   static Config forNode(GatewaySettings settings) {
     Path file = settings.hazelcastConfig();
     Config config = file == null ? builtIn() : fromFile(file);

@@ -14,6 +14,9 @@ import static dev.opamp.gateway.config.Setting.OPAMP_HOST;
 import static dev.opamp.gateway.config.Setting.OPAMP_PORT;
 import static dev.opamp.gateway.config.Setting.RECEIVE_BUDGET_BYTES;
 import static dev.opamp.gateway.config.Setting.SLOW_CONSUMER_TIMEOUT;
+import static dev.opamp.gateway.config.Setting.STORE_PASSWORD_FILE;
+import static dev.opamp.gateway.config.Setting.STORE_URL;
+import static dev.opamp.gateway.config.Setting.STORE_USER;
 import static dev.opamp.gateway.config.Setting.WRITE_QUEUE_MAX_BYTES;
 import static dev.opamp.gateway.config.Setting.WS_IDLE_TIMEOUT;
 import static dev.opamp.gateway.config.Setting.WS_PING_INTERVAL;
@@ -54,6 +57,10 @@ import java.util.function.Consumer;
  * @param adminAuthToken bearer token admin clients must send; {@code null} for none
  * @param agentRetention how long a disconnected agent stays in the fleet before it is forgotten
  * @param heartbeatIntervalSeconds heartbeat interval the gateway advises agents to use
+ * @param storeUrl JDBC URL of the desired-state database; {@code null} for the H2 file
+ *     {@code desired-state} under {@code dataDir} (see {@link #effectiveStoreUrl()})
+ * @param storeUser user name for the desired-state database; {@code null} for none
+ * @param storePassword password for the desired-state database; {@code null} for none
  */
 public record GatewaySettings(
     String opampHost,
@@ -74,9 +81,15 @@ public record GatewaySettings(
     String opampAuthToken,
     String adminAuthToken,
     long heartbeatIntervalSeconds,
-    Duration agentRetention) {
+    Duration agentRetention,
+    String storeUrl,
+    String storeUser,
+    String storePassword) {
 
-  private static final Set<String> SECRETS = Set.of("opampAuthToken", "adminAuthToken");
+  private static final Set<String> SECRETS = Set.of("opampAuthToken", "adminAuthToken", "storePassword");
+
+  /** The file name, under {@code dataDir}, of the default H2 desired-state database. */
+  public static final String DEFAULT_STORE_NAME = "desired-state";
 
   /** Checks every value; throws {@link SettingsException} naming the flag of the first bad one. */
   public GatewaySettings {
@@ -98,6 +111,9 @@ public record GatewaySettings(
     SettingRules.token(adminAuthToken, ADMIN_AUTH_TOKEN_FILE.flag());
     SettingRules.positiveSeconds(heartbeatIntervalSeconds, HEARTBEAT_INTERVAL_SECONDS.flag());
     SettingRules.positiveDuration(agentRetention, AGENT_RETENTION.flag());
+    SettingRules.storeUrl(storeUrl, STORE_URL.flag());
+    SettingRules.storeUser(storeUser, STORE_USER.flag());
+    SettingRules.password(storePassword, STORE_PASSWORD_FILE.flag());
     check(receiveBudgetBytes >= maxMessageBytes, RECEIVE_BUDGET_BYTES.flag() + ": "
         + Units.formatBytes(receiveBudgetBytes) + " is less than " + MAX_MESSAGE_BYTES.flag() + " ("
         + Units.formatBytes(maxMessageBytes) + "), so a message of the largest size could never be received");
@@ -131,13 +147,28 @@ public record GatewaySettings(
     return builder.build();
   }
 
-  /** Every setting, with {@code ***} in place of each token that is set. */
+  /**
+   * The desired-state database to use: {@link #storeUrl()}, or when that is not set the H2 file
+   * {@code <dataDir>/desired-state} (absolute, as H2 wants).
+   */
+  public String effectiveStoreUrl() {
+    return storeUrl != null ? storeUrl
+        : SettingRules.H2_PREFIX + "file:" + dataDir.toAbsolutePath().normalize().resolve(DEFAULT_STORE_NAME);
+  }
+
+  /**
+   * Every setting, with {@code ***} in place of each token and password that is set, and of
+   * any password written into the store URL.
+   */
   @Override
   public String toString() {
     StringJoiner text = new StringJoiner(", ", "GatewaySettings[", "]");
     for (RecordComponent component : GatewaySettings.class.getRecordComponents()) {
       Object value = valueOf(component);
       boolean hidden = SECRETS.contains(component.getName()) && value != null;
+      if (component.getName().equals("storeUrl")) {
+        value = Secrets.redactUrl(storeUrl);
+      }
       text.add(component.getName() + "=" + (hidden ? "***" : value));
     }
     return text.toString();
@@ -178,6 +209,9 @@ public record GatewaySettings(
     private String adminAuthToken;
     private long heartbeatIntervalSeconds = 30;
     private Duration agentRetention = Duration.ofDays(7);
+    private String storeUrl; // null: the H2 file under the data dir
+    private String storeUser;
+    private String storePassword;
 
     private Builder() {
     }
@@ -202,6 +236,9 @@ public record GatewaySettings(
       adminAuthToken = s.adminAuthToken;
       heartbeatIntervalSeconds = s.heartbeatIntervalSeconds;
       agentRetention = s.agentRetention;
+      storeUrl = s.storeUrl;
+      storeUser = s.storeUser;
+      storePassword = s.storePassword;
     }
 
     public Builder opampHost(String value) {
@@ -303,13 +340,31 @@ public record GatewaySettings(
       return this;
     }
 
+    /** {@code null} selects the H2 file {@code desired-state} under the data dir. */
+    public Builder storeUrl(String value) {
+      storeUrl = value;
+      return this;
+    }
+
+    /** {@code null} for none: the URL's or the driver's own. */
+    public Builder storeUser(String value) {
+      storeUser = value;
+      return this;
+    }
+
+    /** {@code null} for none. */
+    public Builder storePassword(String value) {
+      storePassword = value;
+      return this;
+    }
+
     /** The checked settings; throws {@link SettingsException} naming the first bad value. */
     public GatewaySettings build() {
       String name = nodeName != null ? nodeName : NodeNames.derived(opampPort);
       return new GatewaySettings(opampHost, opampPort, adminHost, adminPort, name, dataDir, hazelcastConfig,
           maxMessageBytes, receiveBudgetBytes, wsPingInterval, wsIdleTimeout, firstMessageTimeout,
           httpSessionTimeout, writeQueueMaxBytes, slowConsumerTimeout, opampAuthToken, adminAuthToken,
-          heartbeatIntervalSeconds, agentRetention);
+          heartbeatIntervalSeconds, agentRetention, storeUrl, storeUser, storePassword);
     }
   }
 }

@@ -49,7 +49,14 @@ enum Setting {
   HEARTBEAT_INTERVAL_SECONDS("SECONDS", "Heartbeat and poll interval agents are expected to keep",
       s -> Long.toString(s.heartbeatIntervalSeconds()), (b, v) -> b.heartbeatIntervalSeconds(v.seconds())),
   AGENT_RETENTION("DURATION", "How long a disconnected agent stays listed before it is forgotten",
-      s -> Units.formatDuration(s.agentRetention()), (b, v) -> b.agentRetention(v.duration()));
+      s -> Units.formatDuration(s.agentRetention()), (b, v) -> b.agentRetention(v.duration())),
+  STORE_URL("URL", "JDBC URL of the desired-state database (config versions, assignments, rollouts): "
+      + "jdbc:h2:file:... for one node, jdbc:postgresql://host:port/db shared by every node of a cluster",
+      s -> "jdbc:h2:file:<data-dir>/desired-state", (b, v) -> b.storeUrl(v.storeUrl())),
+  STORE_USER("NAME", "User name for --store-url",
+      s -> "none (the URL's or the driver's own)", (b, v) -> b.storeUser(v.storeUser())),
+  STORE_PASSWORD_FILE("FILE", "File holding the password for --store-url (the whole file but its final line break)",
+      s -> "none", (b, v) -> b.storePassword(v.secretFromFile()));
 
   /** Prefix of every environment variable the gateway reads. */
   static final String ENV_PREFIX = "OPAMP_GATEWAY_";

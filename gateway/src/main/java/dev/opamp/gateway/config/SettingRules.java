@@ -13,6 +13,10 @@ final class SettingRules {
   // Node names end up in agent records, metric labels and the Hazelcast instance name.
   private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
+  // The two databases the desired state can live in (see dev.opamp.gateway.store).
+  static final String H2_PREFIX = "jdbc:h2:";
+  static final String POSTGRESQL_PREFIX = "jdbc:postgresql:";
+
   private SettingRules() {
   }
 
@@ -80,5 +84,43 @@ final class SettingRules {
           + ": the token may hold only visible ASCII characters (no spaces or line breaks inside it)");
     }
     return token;
+  }
+
+  /**
+   * A desired-state database URL: H2 or PostgreSQL, and durable. {@code null} means the
+   * default H2 file under the data directory. The message shows the URL with any password in
+   * it masked.
+   */
+  static String storeUrl(String url, String label) {
+    if (url == null) {
+      return null;
+    }
+    if (!url.startsWith(H2_PREFIX) && !url.startsWith(POSTGRESQL_PREFIX)) {
+      throw new SettingsException(label + ": \"" + Secrets.redactUrl(url) + "\" is not a " + H2_PREFIX + " or "
+          + POSTGRESQL_PREFIX + " URL");
+    }
+    if (url.startsWith(H2_PREFIX + "mem:")) {
+      throw new SettingsException(label + ": \"" + Secrets.redactUrl(url)
+          + "\" is an in-memory database, which would lose the desired state at every restart");
+    }
+    return url;
+  }
+
+  static String storeUser(String user, String label) {
+    if (user == null) {
+      return null;
+    }
+    if (user.isBlank() || user.chars().anyMatch(Character::isISOControl)) {
+      throw new SettingsException(label + ": \"" + user + "\" is not a user name");
+    }
+    return user;
+  }
+
+  /** A password may hold any characters but must not be empty; it is never quoted. */
+  static String password(String password, String label) {
+    if (password != null && password.isEmpty()) {
+      throw new SettingsException(label + ": the password is empty");
+    }
+    return password;
   }
 }

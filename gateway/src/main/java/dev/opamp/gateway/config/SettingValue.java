@@ -84,6 +84,32 @@ record SettingValue(String text, String source) {
     return SettingRules.token(token, source);
   }
 
+  String storeUrl() {
+    return SettingRules.storeUrl(text.strip(), source);
+  }
+
+  String storeUser() {
+    return SettingRules.storeUser(text.strip(), source);
+  }
+
+  /**
+   * The contents of the file this value names, less the line break(s) at its end, so that
+   * {@code echo secret > file} works while spaces inside or around a password are kept.
+   * The secret itself never appears in a message.
+   */
+  String secretFromFile() {
+    Path file = path();
+    String secret;
+    try {
+      secret = Files.readString(file);
+    } catch (CharacterCodingException e) {
+      throw new SettingsException(source + ": " + file + " is not UTF-8 text", e);
+    } catch (IOException e) {
+      throw SettingsException.unreadable(source, file, e);
+    }
+    return SettingRules.password(secret.replaceFirst("[\\r\\n]+$", ""), source);
+  }
+
   private <T> T parse(Supplier<T> parser) {
     try {
       return parser.get();

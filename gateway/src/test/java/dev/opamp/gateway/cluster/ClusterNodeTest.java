@@ -8,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.hazelcast.map.IMap;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.opamp.gateway.config.GatewaySettings;
 import dev.opamp.gateway.config.SettingsException;
+import dev.opamp.gateway.store.Dialect;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
@@ -56,10 +58,13 @@ class ClusterNodeTest {
       IMap<String, String> agents = node.hazelcast().getMap(FleetStore.AGENTS_MAP);
       agents.put("0123456789abcdef0123456789abcdef", "record");
       assertEquals("record", agents.get("0123456789abcdef0123456789abcdef"));
+      assertEquals(Dialect.H2, node.desiredState().dialect());
     } finally {
       await(node.stop(vertx));
     }
     assertFalse(node.isRunning());
+    assertTrue(node.desiredState().dataSource().unwrap(HikariDataSource.class).isClosed(),
+        "the desired-state store is closed after the member");
   }
 
   @Test

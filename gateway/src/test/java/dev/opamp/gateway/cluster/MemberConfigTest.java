@@ -3,6 +3,7 @@ package dev.opamp.gateway.cluster;
 import dev.opamp.gateway.fleet.FleetStore;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,8 +11,11 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MapStoreConfig;
+import com.hazelcast.map.MapStoreFactory;
 import dev.opamp.gateway.config.GatewaySettings;
 import dev.opamp.gateway.config.SettingsException;
+import dev.opamp.gateway.store.DesiredStateMaps;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -66,6 +70,32 @@ class MemberConfigTest {
     assertEquals("opamp-gateway-n2", config.getInstanceName());
     assertEquals("true", config.getProperty("hazelcast.phone.home.enabled"));
     assertEquals("false", config.getProperty("hazelcast.shutdownhook.enabled"));
+  }
+
+  @Test
+  void desiredMapsAreWrittenThroughWhicheverConfigIsUsed() throws Exception {
+    MapStoreFactory<String, byte[]> factory = (name, properties) -> null;
+    Path file = Files.writeString(dir.resolve("member.yaml"), """
+        hazelcast:
+          cluster-name: mine
+          map:
+            agents:
+              backup-count: 2
+        """);
+    for (Path hazelcastConfig : new Path[] {null, file}) {
+      Config config = MemberConfig.forNode(
+          GatewaySettings.builder().nodeName("n3").hazelcastConfig(hazelcastConfig).build(), factory);
+      MapConfig map = config.getMapConfigOrNull("desired-configs");
+      assertEquals(DesiredStateMaps.NAME_PATTERN, map.getName(), String.valueOf(hazelcastConfig));
+      assertEquals(1, map.getBackupCount());
+      assertEquals(InMemoryFormat.BINARY, map.getInMemoryFormat());
+      MapStoreConfig store = map.getMapStoreConfig();
+      assertTrue(store.isEnabled());
+      assertSame(factory, store.getFactoryImplementation());
+      assertEquals(0, store.getWriteDelaySeconds());
+      assertEquals(MapStoreConfig.InitialLoadMode.EAGER, store.getInitialLoadMode());
+      assertFalse(config.getMapConfigOrNull(FleetStore.AGENTS_MAP).getMapStoreConfig().isEnabled());
+    }
   }
 
   @Test

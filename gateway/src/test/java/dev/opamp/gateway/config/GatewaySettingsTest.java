@@ -34,6 +34,20 @@ class GatewaySettingsTest {
     assertNull(s.opampAuthToken());
     assertNull(s.adminAuthToken());
     assertEquals(30, s.heartbeatIntervalSeconds());
+    assertEquals(Duration.ofDays(7), s.agentRetention());
+    assertNull(s.storeUrl());
+    assertNull(s.storeUser());
+    assertNull(s.storePassword());
+  }
+
+  @Test
+  void theStoreIsAnH2FileInTheDataDirUnlessAUrlIsGiven() {
+    GatewaySettings s = GatewaySettings.builder().dataDir(Path.of("/var/lib/opamp/./node1")).build();
+    assertEquals("jdbc:h2:file:/var/lib/opamp/node1/desired-state", s.effectiveStoreUrl());
+    assertTrue(GatewaySettings.defaults().effectiveStoreUrl()
+        .startsWith("jdbc:h2:file:" + Path.of("").toAbsolutePath()), "relative data dirs are made absolute");
+    String postgres = "jdbc:postgresql://127.0.0.1:5432/opamp";
+    assertEquals(postgres, s.with(b -> b.storeUrl(postgres)).effectiveStoreUrl());
   }
 
   @Test
@@ -55,11 +69,17 @@ class GatewaySettingsTest {
 
   @Test
   void toStringHidesTokens() {
-    GatewaySettings s = GatewaySettings.builder().opampAuthToken("agent-secret").adminAuthToken("admin-secret").build();
+    GatewaySettings s = GatewaySettings.builder().opampAuthToken("agent-secret").adminAuthToken("admin-secret")
+        .storeUser("opamp").storePassword("db-secret")
+        .storeUrl("jdbc:postgresql://127.0.0.1/opamp?user=opamp&password=url-secret&ssl=false").build();
     String text = s.toString();
     assertFalse(text.contains("secret"), text);
     assertTrue(text.contains("opampAuthToken=***"), text);
+    assertTrue(text.contains("storePassword=***"), text);
+    assertTrue(text.contains("storeUrl=jdbc:postgresql://127.0.0.1/opamp?user=opamp&password=***&ssl=false"), text);
+    assertTrue(text.contains("storeUser=opamp"), text);
     assertTrue(GatewaySettings.defaults().toString().contains("adminAuthToken=null"));
+    assertTrue(GatewaySettings.defaults().toString().contains("storePassword=null"));
   }
 
   @Test
@@ -74,6 +94,21 @@ class GatewaySettingsTest {
         () -> GatewaySettings.builder().wsPingInterval(Duration.ofSeconds(-1)).build());
     assertThrows(SettingsException.class, () -> GatewaySettings.builder().nodeName("has space").build());
     assertThrows(SettingsException.class, () -> GatewaySettings.builder().opampAuthToken("two\nlines").build());
+    assertMessage("--store-url: \"jdbc:mysql://db/opamp\" is not a jdbc:h2: or jdbc:postgresql: URL",
+        () -> GatewaySettings.builder().storeUrl("jdbc:mysql://db/opamp").build());
+    assertMessage("--store-url: \"jdbc:h2:mem:x\" is an in-memory database, which would lose the desired state "
+        + "at every restart", () -> GatewaySettings.builder().storeUrl("jdbc:h2:mem:x").build());
+    assertMessage("--store-user: \" \" is not a user name", () -> GatewaySettings.builder().storeUser(" ").build());
+    assertMessage("--store-password-file: the password is empty",
+        () -> GatewaySettings.builder().storePassword("").build());
+  }
+
+  @Test
+  void aBadStoreUrlNeverShowsItsPassword() {
+    SettingsException e = assertThrows(SettingsException.class,
+        () -> GatewaySettings.builder().storeUrl("jdbc:mariadb://db/opamp?password=hush").build());
+    assertEquals("--store-url: \"jdbc:mariadb://db/opamp?password=***\" is not a jdbc:h2: or jdbc:postgresql: URL",
+        e.getMessage());
   }
 
   @Test

@@ -92,6 +92,33 @@ class SettingsLoaderTest {
   }
 
   @Test
+  void storeSettingsAreReadAndThePasswordIsNeverShown() throws IOException {
+    Path password = write("db.password", " pass word \n");
+    GatewaySettings s = load(Map.of("OPAMP_GATEWAY_STORE_USER", "opamp"),
+        "--store-url", "jdbc:postgresql://127.0.0.1:5432/opamp", "--store-password-file", password.toString());
+    assertEquals("jdbc:postgresql://127.0.0.1:5432/opamp", s.storeUrl());
+    assertEquals("jdbc:postgresql://127.0.0.1:5432/opamp", s.effectiveStoreUrl());
+    assertEquals("opamp", s.storeUser());
+    assertEquals(" pass word ", s.storePassword(), "only the final line break is dropped");
+    assertFalse(s.toString().contains("pass word"), s.toString());
+    Path file = write("store.yaml", "store-url: jdbc:h2:file:/srv/opamp/state\n");
+    assertEquals("jdbc:h2:file:/srv/opamp/state", load(Map.of(), "--config", file.toString()).storeUrl());
+  }
+
+  @Test
+  void badStoreSettingsAreNamed() throws IOException {
+    assertFails("--store-url: \"postgres://db/opamp\" is not a jdbc:h2: or jdbc:postgresql: URL",
+        Map.of(), "--store-url", "postgres://db/opamp");
+    assertFails("OPAMP_GATEWAY_STORE_URL: \"jdbc:h2:mem:state\" is an in-memory database, which would lose the "
+        + "desired state at every restart", Map.of("OPAMP_GATEWAY_STORE_URL", "jdbc:h2:mem:state"));
+    Path missing = dir.resolve("missing.password");
+    assertFails("--store-password-file: cannot read " + missing + " (no such file)",
+        Map.of(), "--store-password-file", missing.toString());
+    Path empty = write("empty.password", "\n");
+    assertFails("--store-password-file: the password is empty", Map.of(), "--store-password-file", empty.toString());
+  }
+
+  @Test
   void helpListsEveryFlagWithItsDefault() {
     SettingsLoader.Result result = SettingsLoader.load(new String[] {"--help"}, Map.of());
     assertTrue(result.helpRequested());
@@ -105,6 +132,7 @@ class SettingsLoaderTest {
     assertTrue(usage.contains("Default: 64MiB"));
     assertTrue(usage.contains("Default: 90s"));
     assertTrue(usage.contains("OPAMP_GATEWAY_OPAMP_PORT"));
+    assertTrue(usage.contains("Default: jdbc:h2:file:<data-dir>/desired-state"));
   }
 
   @Test
