@@ -16,6 +16,7 @@ import dev.opamp.gateway.testing.GatewayProcess;
 import dev.opamp.gateway.testing.TestCluster;
 import dev.opamp.gateway.testing.TestGateway;
 import java.nio.charset.StandardCharsets;
+import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -88,6 +89,51 @@ class DesiredStateRestartTest {
       try (DesiredStateStore store = DesiredStateStore.open(TestPostgres.use(GatewaySettings.builder()).build())) {
         TestPostgres.dropTable(store, mapName);
       }
+    }
+  }
+
+  @Test
+  void configsVersionsAndRolloutsSurviveAFullRestartOnH2() throws Exception {
+    configsSurviveARestart(TestGateway.testSettings().dataDir(dir.resolve("data")));
+  }
+
+  @Test
+  void configsVersionsAndRolloutsSurviveAFullRestartOnPostgres() throws Exception {
+    configsSurviveARestart(TestPostgres.use(TestGateway.testSettings()));
+  }
+
+  /** Through the REST API: configs, versions, an override and a rollout's history outlive every node. */
+  private static void configsSurviveARestart(GatewaySettings.Builder settings) throws Exception {
+    String name = "kept-" + Long.toHexString(System.nanoTime());
+    String rollout;
+    try (TestGateway first = TestGateway.start(settings.build())) {
+      for (String body : List.of("v: 1\n", "v: 2\n")) {
+        var saved = first.adminPut("/api/v1/configs/" + name, new JsonObject()
+            .put("selector", "service.name=" + name).put("files", new JsonObject().put("collector.yaml", body))
+            .put("message", "version " + body.strip()).put("deploy", body.contains("1")));
+        assertEquals(201, saved.statusCode(), saved.bodyAsString());
+      }
+      var started = first.adminPost("/api/v1/rollouts", new JsonObject().put("config", name).put("version", 2)
+          .put("strategy", new JsonObject().put("waitSeconds", 0).put("healthySeconds", 0)));
+      assertEquals(201, started.statusCode(), started.bodyAsString());
+      rollout = started.bodyAsJsonObject().getString("id");
+      // No agent runs it: the rollout has nothing to wait for and completes.
+      long deadline = System.nanoTime() + 20_000_000_000L;
+      while (!"completed".equals(first.adminJson("/api/v1/rollouts/" + rollout).getString("state"))) {
+        assertTrue(System.nanoTime() < deadline, "the empty rollout completes");
+        Thread.sleep(100);
+      }
+    }
+    try (TestGateway second = TestGateway.start(settings.nodeName("restarted-" + Long.toHexString(System.nanoTime()))
+        .build())) {
+      JsonObject config = second.adminJson("/api/v1/configs/" + name);
+      assertEquals(2, config.getInteger("version"));
+      assertEquals(2, config.getInteger("activeVersion"), "the completed rollout's activation is kept");
+      assertEquals(List.of(1, 2), config.getJsonArray("versions").getList());
+      assertEquals("version v: 1", second.adminJson("/api/v1/configs/" + name + "/versions/1").getString("message"));
+      JsonObject history = second.adminJson("/api/v1/rollouts/" + rollout);
+      assertEquals("completed", history.getString("state"));
+      assertEquals(name, history.getString("config"));
     }
   }
 
