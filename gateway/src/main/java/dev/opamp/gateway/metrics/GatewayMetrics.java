@@ -135,7 +135,9 @@ public final class GatewayMetrics implements AutoCloseable {
 
   /**
    * The tag values each tagged counter starts with at zero, so that dashboards and {@code rate()}
-   * see a series before the first event. Other values still count when they occur.
+   * see a series before the first event; other values still count when they occur. Protocol
+   * errors start with every {@link ErrorReason} but {@code unauthorized} (a refusal) and
+   * {@code idle} (not counted today).
    */
   static final List<String> REFUSAL_REASONS = List.of("unauthorized", "draining");
   static final List<String> FULL_STATE_REASONS = List.of("gap", "missing_state");
@@ -175,7 +177,9 @@ public final class GatewayMetrics implements AutoCloseable {
       bytesIn.put(t, counter(BYTES_RECEIVED, "OpAMP payload bytes received, after decompression", "transport", t.label()));
       bytesOut.put(t, counter(BYTES_SENT, "OpAMP payload bytes sent, before compression", "transport", t.label()));
       for (ErrorReason reason : ErrorReason.values()) {
-        protocolErrors(t, reason);
+        if (reason != ErrorReason.UNAUTHORIZED && reason != ErrorReason.IDLE) {
+          protocolErrors(t, reason);
+        }
       }
     }
     REFUSAL_REASONS.forEach(this::refusals);
