@@ -99,6 +99,14 @@ final class FleetSample implements AutoCloseable {
     }
   }
 
+  /** An agent that connects with its full state and leaves: one connect, one disconnect. */
+  void passingAgent() throws Exception {
+    ByteString uid = Messages.newUid();
+    try (RawWebSocketAgent agent = gateway.webSocketAgent()) {
+      agent.exchange(Messages.fullState(uid, 1, "batch-job").toBuilder().setCapabilities(CAPABILITIES).build());
+    }
+  }
+
   /** An undecodable message on a connection of its own: one protocol error. */
   void garbage() throws Exception {
     try (RawWebSocketAgent bad = gateway.webSocketAgent()) {
