@@ -208,10 +208,6 @@ public final class GatewayMetrics implements AutoCloseable {
     return registry;
   }
 
-  public String nodeName() {
-    return nodeName;
-  }
-
   /** The Prometheus text exposition of every meter. */
   public String scrape() {
     return registry.scrape();
