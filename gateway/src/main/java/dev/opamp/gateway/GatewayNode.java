@@ -72,7 +72,8 @@ public final class GatewayNode {
 
   static Future<GatewayNode> start(Vertx vertx, GatewaySettings settings) {
     SessionRegistry sessions = new SessionRegistry();
-    GatewayMetrics metrics = new GatewayMetrics(sessions);
+    GatewayMetrics metrics = new GatewayMetrics(sessions, settings.nodeName());
+    metrics.receiveBudgetLimit(settings.receiveBudgetBytes());
     int eventLoops = VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
     return ClusterNode.start(vertx, settings).compose(cluster -> {
       HazelcastInstance hazelcast = cluster.hazelcast();
@@ -102,6 +103,7 @@ public final class GatewayNode {
               .map(admin -> {
                 directory.start();
                 rollouts.start();
+                metrics.startSampling(vertx, hazelcast);
                 return new GatewayNode(vertx, settings, cluster, metrics, opamp, admin, directory, catalog, rollouts);
               }))
           .recover(failure -> cluster.stop(vertx).transform(ignored -> Future.failedFuture(failure)));
@@ -153,6 +155,7 @@ public final class GatewayNode {
   public Future<Void> stop() {
     // Completed outside Vert.x: once Vert.x is closed, its contexts deliver nothing more.
     Promise<Void> stopped = Promise.promise();
+    metrics.stopSampling();
     directory.stop();
     catalog.stop();
     rollouts.stop();

@@ -1,29 +1,53 @@
 package dev.opamp.gateway.metrics;
 
+import com.hazelcast.core.HazelcastInstance;
 import dev.opamp.gateway.session.SessionRegistry;
 import dev.opamp.gateway.session.Transport;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmHeapPressureMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The catalogue: every metric the gateway exports is named here, and only here. Names follow
- * Prometheus conventions once rendered (Micrometer adds {@code _total} to counters).
+ * Prometheus conventions once rendered (Micrometer adds {@code _total} to counters and the base
+ * unit, {@code _bytes} or {@code _seconds}, to gauges and timers that have one). Every meter
+ * carries the common tag {@code node}; no tag ever names an agent, so the number of series stays
+ * the same whatever the fleet size.
  */
 public final class GatewayMetrics implements AutoCloseable {
 
+  /** The tag every meter carries: this gateway node's name. */
+  public static final String NODE_TAG = "node";
+
+  // Sessions and traffic (counted where they happen).
+
   /** Gauge: agent sessions held by this node, by transport. */
   public static final String AGENTS_CONNECTED = "opamp.agents.connected";
+  /** Counter: sessions that claimed an agent on this node (connects), by transport. */
+  public static final String SESSIONS_OPENED = "opamp.sessions.opened";
+  /** Counter: sessions that let their agent go on this node (disconnects), by transport. */
+  public static final String SESSIONS_CLOSED = "opamp.sessions.closed";
   /** Counter: AgentToServer messages decoded, by transport. */
   public static final String MESSAGES_RECEIVED = "opamp.messages.received";
   /** Counter: ServerToAgent messages written, by transport. */
@@ -44,6 +68,44 @@ public final class GatewayMetrics implements AutoCloseable {
   public static final String CONNECTIONS_REFUSED = "opamp.connections.refused";
   /** Gauge: bytes of inbound messages being assembled or decoded on this node now. */
   public static final String RECEIVE_BUDGET_IN_USE = "opamp.receive.budget.in.use";
+  /** Gauge: the node-wide receive budget, in bytes ({@code --receive-budget}). */
+  public static final String RECEIVE_BUDGET_LIMIT = "opamp.receive.budget.limit";
+
+  // The agents this node holds, as their records say (a census every CENSUS_INTERVAL).
+
+  /** Gauge: agents whose record says they are connected to this node, by health. */
+  public static final String AGENTS_HEALTH = "opamp.agents.health";
+  /** Gauge: agents whose record says they are connected to this node, by remote-config status. */
+  public static final String AGENTS_REMOTE_CONFIG = "opamp.agents.remote.config";
+  /** Gauge: seconds since the last census of this node's agents succeeded. */
+  public static final String AGENTS_CENSUS_AGE = "opamp.agents.census.age";
+
+  // The cluster, as this member sees it.
+
+  /** Gauge: members of the cluster this node sees, itself included. */
+  public static final String CLUSTER_MEMBERS = "opamp.cluster.members";
+  /** Gauge: partitions whose primary replica this node owns. */
+  public static final String CLUSTER_PARTITIONS_OWNED = "opamp.cluster.partitions.owned";
+  /** Counter: partition replica migrations to this node, by outcome (completed, failed). */
+  public static final String CLUSTER_MIGRATIONS = "opamp.cluster.migrations";
+  /** Gauge: entries whose primary replica this node owns, by map (agents, config-blobs). */
+  public static final String CLUSTER_OWNED_ENTRIES = "opamp.cluster.owned.entries";
+
+  // Event loops.
+
+  /** Timer (histogram): delay between a probe being queued on an event loop and it running. */
+  public static final String EVENT_LOOP_DELAY = "opamp.event.loop.delay";
+  /** Gauge: how long the oldest probe still queued on an event loop has waited (0 when none). */
+  public static final String EVENT_LOOP_STALL = "opamp.event.loop.stall";
+
+  /** How often the census counts this node's agents by health and remote-config status. */
+  public static final Duration CENSUS_INTERVAL = Duration.ofSeconds(10);
+  /** How often each event loop is probed. */
+  public static final Duration PROBE_INTERVAL = Duration.ofMillis(500);
+  /** Bucket bounds of {@link #EVENT_LOOP_DELAY}; the stall alert's 100 ms threshold is one. */
+  static final Duration[] DELAY_BUCKETS = {Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(10),
+      Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
+      Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(5)};
 
   /** Why a message or connection was refused; the {@code reason} tag of the error counters. */
   public enum ErrorReason {
@@ -71,32 +133,75 @@ public final class GatewayMetrics implements AutoCloseable {
     }
   }
 
+  /**
+   * The tag values each tagged counter starts with at zero, so that dashboards and {@code rate()}
+   * see a series before the first event; other values still count when they occur. Protocol
+   * errors start with every {@link ErrorReason} but {@code unauthorized} (a refusal) and
+   * {@code idle} (not counted today).
+   */
+  static final List<String> REFUSAL_REASONS = List.of("unauthorized", "draining");
+  static final List<String> FULL_STATE_REASONS = List.of("gap", "missing_state");
+  static final List<String> UID_REASONS = List.of("requested", "invalid", "duplicate");
+  static final List<String> FLEET_WRITE_OUTCOMES = List.of("changed", "unchanged", "failed");
+
   private final PrometheusMeterRegistry registry;
-  private final List<AutoCloseable> binders;
+  private final String nodeName;
+  private final List<AutoCloseable> binders = new ArrayList<>();
+  private final List<AutoCloseable> sampling = new ArrayList<>();
   private final Map<Transport, Counter> received = new EnumMap<>(Transport.class);
   private final Map<Transport, Counter> sent = new EnumMap<>(Transport.class);
   private final Map<Transport, Counter> bytesIn = new EnumMap<>(Transport.class);
   private final Map<Transport, Counter> bytesOut = new EnumMap<>(Transport.class);
   private final Map<String, Counter> tagged = new ConcurrentHashMap<>();
 
-  public GatewayMetrics(SessionRegistry sessions) {
+  public GatewayMetrics(SessionRegistry sessions, String nodeName) {
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    this.nodeName = nodeName;
+    // Before any meter: common tags only apply to meters registered after them.
+    registry.config().commonTags(NODE_TAG, nodeName);
     for (Transport t : Transport.values()) {
       Gauge.builder(AGENTS_CONNECTED, sessions, s -> s.connected(t))
           .description("Agent sessions held by this node")
+          .tag("transport", t.label())
+          .register(registry);
+      FunctionCounter.builder(SESSIONS_OPENED, sessions, s -> s.opened(t))
+          .description("Sessions that claimed an agent on this node (connects)")
+          .tag("transport", t.label())
+          .register(registry);
+      FunctionCounter.builder(SESSIONS_CLOSED, sessions, s -> s.closed(t))
+          .description("Sessions that let their agent go on this node (disconnects)")
           .tag("transport", t.label())
           .register(registry);
       received.put(t, counter(MESSAGES_RECEIVED, "AgentToServer messages decoded", "transport", t.label()));
       sent.put(t, counter(MESSAGES_SENT, "ServerToAgent messages written", "transport", t.label()));
       bytesIn.put(t, counter(BYTES_RECEIVED, "OpAMP payload bytes received, after decompression", "transport", t.label()));
       bytesOut.put(t, counter(BYTES_SENT, "OpAMP payload bytes sent, before compression", "transport", t.label()));
+      for (ErrorReason reason : ErrorReason.values()) {
+        if (reason != ErrorReason.UNAUTHORIZED && reason != ErrorReason.IDLE) {
+          protocolErrors(t, reason);
+        }
+      }
     }
+    REFUSAL_REASONS.forEach(this::refusals);
+    FULL_STATE_REASONS.forEach(this::fullStateRequests);
+    UID_REASONS.forEach(this::uidsAssigned);
+    FLEET_WRITE_OUTCOMES.forEach(this::fleetWrites);
+    bindJvm();
+  }
+
+  private void bindJvm() {
     JvmGcMetrics gc = new JvmGcMetrics();
     gc.bindTo(registry);
+    binders.add(gc);
+    JvmHeapPressureMetrics pressure = new JvmHeapPressureMetrics();
+    pressure.bindTo(registry);
+    binders.add(pressure);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
-    this.binders = List.of(gc);
+    new FileDescriptorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
   }
 
   public MeterRegistry registry() {
@@ -119,35 +224,100 @@ public final class GatewayMetrics implements AutoCloseable {
   }
 
   public void protocolError(Transport t, ErrorReason reason) {
-    tagged(PROTOCOL_ERRORS, "Protocol errors", "transport", t.label(), "reason", reason.tag()).increment();
+    protocolErrors(t, reason).increment();
   }
 
   public void connectionRefused(String reason) {
-    tagged(CONNECTIONS_REFUSED, "Connections or requests refused before any message", "reason", reason).increment();
+    refusals(reason).increment();
   }
 
   public void fullStateRequested(String reason) {
-    tagged(FULL_STATE_REQUESTS, "ReportFullState requests sent to agents", "reason", reason).increment();
+    fullStateRequests(reason).increment();
   }
 
   public void uidAssigned(String reason) {
-    tagged(UIDS_ASSIGNED, "Instance uids assigned by the server", "reason", reason).increment();
+    uidsAssigned(reason).increment();
   }
 
   public void fleetWrite(String outcome) {
-    tagged(FLEET_WRITES, "Writes of agent records to the fleet map", "outcome", outcome).increment();
+    fleetWrites(outcome).increment();
   }
 
   /** Registers the gauge of the node-wide receive budget. */
-  public void receiveBudget(java.util.function.LongSupplier inUse) {
+  public void receiveBudget(LongSupplier inUse) {
     Gauge.builder(RECEIVE_BUDGET_IN_USE, inUse::getAsLong)
         .description("Bytes of inbound messages being assembled or decoded now")
         .baseUnit("bytes")
         .register(registry);
   }
 
+  /** Registers the gauge of the receive budget's size, so dashboards can show how full it is. */
+  public void receiveBudgetLimit(long bytes) {
+    Gauge.builder(RECEIVE_BUDGET_LIMIT, () -> bytes)
+        .description("The node-wide receive budget")
+        .baseUnit("bytes")
+        .register(registry);
+  }
+
+  /**
+   * Starts what is sampled rather than counted: the cluster gauges and migration counter, the
+   * census of this node's agents (every {@link #CENSUS_INTERVAL}, on a worker thread) and the
+   * event-loop probe. {@link #stopSampling()} (or {@link #close()}) ends it.
+   */
+  public synchronized void startSampling(Vertx vertx, HazelcastInstance hazelcast) {
+    ClusterMeters cluster = new ClusterMeters(hazelcast);
+    sampling.add(cluster.bindTo(registry));
+    FleetCensus census = new FleetCensus(vertx, hazelcast, nodeName, CENSUS_INTERVAL);
+    census.bindTo(registry);
+    sampling.add(census);
+    EventLoopProbe probe = EventLoopProbe.forVertx(vertx, PROBE_INTERVAL, registry);
+    if (probe != null) {
+      sampling.add(probe);
+    }
+  }
+
+  /** Stops the periodic census, the event-loop probe and the cluster listeners; idempotent. */
+  public synchronized void stopSampling() {
+    for (AutoCloseable c : sampling) {
+      closeQuietly(c);
+    }
+    sampling.clear();
+  }
+
+  static Timer.Builder eventLoopDelay() {
+    return Timer.builder(EVENT_LOOP_DELAY)
+        .description("Delay between a probe task being queued on an event loop and it running")
+        .serviceLevelObjectives(DELAY_BUCKETS)
+        .maximumExpectedValue(DELAY_BUCKETS[DELAY_BUCKETS.length - 1]);
+  }
+
+  static <T> void gauge(MeterRegistry registry, String name, String description, T source,
+      ToDoubleFunction<T> value, String... tags) {
+    Gauge.builder(name, source, value).description(description).tags(tags).strongReference(true).register(registry);
+  }
+
+  private Counter protocolErrors(Transport t, ErrorReason reason) {
+    return tagged(PROTOCOL_ERRORS, "Protocol errors", "transport", t.label(), "reason", reason.tag());
+  }
+
+  private Counter refusals(String reason) {
+    return tagged(CONNECTIONS_REFUSED, "Connections or requests refused before any message", "reason", reason);
+  }
+
+  private Counter fullStateRequests(String reason) {
+    return tagged(FULL_STATE_REQUESTS, "ReportFullState requests sent to agents", "reason", reason);
+  }
+
+  private Counter uidsAssigned(String reason) {
+    return tagged(UIDS_ASSIGNED, "Instance uids assigned by the server", "reason", reason);
+  }
+
+  private Counter fleetWrites(String outcome) {
+    return tagged(FLEET_WRITES, "Writes of agent records to the fleet map", "outcome", outcome);
+  }
+
   private Counter tagged(String name, String description, String... tags) {
-    String key = name + String.join("|", tags);
+    String key = name + "|" + String.join("|", tags);
     return tagged.computeIfAbsent(key, k -> counter(name, description, tags));
   }
 
@@ -155,15 +325,18 @@ public final class GatewayMetrics implements AutoCloseable {
     return Counter.builder(name).description(description).tags(tags).register(registry);
   }
 
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception ignored) {
+      // closing a binder or sampler only stops its listeners and timers
+    }
+  }
+
   @Override
   public void close() {
-    for (AutoCloseable b : binders) {
-      try {
-        b.close();
-      } catch (Exception ignored) {
-        // closing a binder only stops its listeners
-      }
-    }
+    stopSampling();
+    binders.forEach(GatewayMetrics::closeQuietly);
     registry.close();
   }
 }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The agents whose sessions this node holds, by instance uid key, and how many per transport.
@@ -14,10 +15,14 @@ public final class SessionRegistry {
 
   private final Map<String, LiveSession> byUid = new ConcurrentHashMap<>();
   private final AtomicInteger[] counts = new AtomicInteger[Transport.values().length];
+  private final AtomicLong[] claims = new AtomicLong[Transport.values().length];
+  private final AtomicLong[] releases = new AtomicLong[Transport.values().length];
 
   public SessionRegistry() {
     for (int i = 0; i < counts.length; i++) {
       counts[i] = new AtomicInteger();
+      claims[i] = new AtomicLong();
+      releases[i] = new AtomicLong();
     }
   }
 
@@ -26,6 +31,7 @@ public final class SessionRegistry {
     LiveSession holder = byUid.putIfAbsent(uidKey, session);
     if (holder == null) {
       counts[session.channel().transport().ordinal()].incrementAndGet();
+      claims[session.channel().transport().ordinal()].incrementAndGet();
       return true;
     }
     return holder == session;
@@ -35,6 +41,7 @@ public final class SessionRegistry {
   public void release(String uidKey, LiveSession session) {
     if (byUid.remove(uidKey, session)) {
       counts[session.channel().transport().ordinal()].decrementAndGet();
+      releases[session.channel().transport().ordinal()].incrementAndGet();
     }
   }
 
@@ -50,6 +57,16 @@ public final class SessionRegistry {
   /** Sessions held by this node on {@code transport}: the {@code opamp_agents_connected} gauge. */
   public int connected(Transport transport) {
     return counts[transport.ordinal()].get();
+  }
+
+  /** Sessions that ever claimed a uid on {@code transport}: the {@code opamp_sessions_opened_total} counter. */
+  public long opened(Transport transport) {
+    return claims[transport.ordinal()].get();
+  }
+
+  /** Sessions that released their uid on {@code transport}: the {@code opamp_sessions_closed_total} counter. */
+  public long closed(Transport transport) {
+    return releases[transport.ordinal()].get();
   }
 
   public int size() {

@@ -133,8 +133,9 @@ class AgentsApiTest {
   @Test
   void metricsCountAgentsAndMessages() throws Exception {
     String metrics = gateway.adminGet("/metrics").bodyAsString();
-    assertTrue(metrics.contains("opamp_agents_connected{transport=\"websocket\"} 5.0"), metrics);
-    assertTrue(metrics.contains("opamp_messages_received_total{transport=\"websocket\"}"));
+    String node = "node=\"" + gateway.node().nodeName() + "\"";
+    assertTrue(metrics.contains("opamp_agents_connected{" + node + ",transport=\"websocket\"} 5.0"), metrics);
+    assertTrue(metrics.contains("opamp_messages_received_total{" + node + ",transport=\"websocket\"}"));
     assertTrue(metrics.contains("opamp_bytes_received_total"));
   }
 
