@@ -80,6 +80,11 @@ public final class GatewayMetrics implements AutoCloseable {
   /** Gauge: seconds since the last census of this node's agents succeeded. */
   public static final String AGENTS_CENSUS_AGE = "opamp.agents.census.age";
 
+  // Desired state.
+
+  /** Gauge: rollouts in the cluster by state; the same on every node (aggregate with max). */
+  public static final String ROLLOUTS = "opamp.rollouts";
+
   // The cluster, as this member sees it.
 
   /** Gauge: members of the cluster this node sees, itself included. */
@@ -270,6 +275,9 @@ public final class GatewayMetrics implements AutoCloseable {
     FleetCensus census = new FleetCensus(vertx, hazelcast, nodeName, CENSUS_INTERVAL);
     census.bindTo(registry);
     sampling.add(census);
+    RolloutCensus rollouts = new RolloutCensus(vertx, hazelcast, CENSUS_INTERVAL);
+    rollouts.bindTo(registry);
+    sampling.add(rollouts);
     EventLoopProbe probe = EventLoopProbe.forVertx(vertx, PROBE_INTERVAL, registry);
     if (probe != null) {
       sampling.add(probe);

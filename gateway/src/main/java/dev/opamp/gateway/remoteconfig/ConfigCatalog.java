@@ -36,7 +36,11 @@ import java.util.logging.Logger;
 public final class ConfigCatalog implements RemoteConfigs {
 
   private static final Logger LOG = Logger.getLogger(ConfigCatalog.class.getName());
-  private static final long RELOAD_MILLIS = 30_000;
+  /**
+   * The level-triggered safety net: this often the catalog reloads and every listener runs even
+   * without a change, so a node that missed an event, or a fan-out that failed, still converges.
+   */
+  private static final long RECONCILE_MILLIS = 15_000;
 
   /** A config version, ready to match and (without variables) already rendered. */
   private record Prepared(ConfigVersion version, Selector selector, AgentRemoteConfig rendered) {
@@ -79,7 +83,7 @@ public final class ConfigCatalog implements RemoteConfigs {
     listener = repository.headsMap().addEntryListener(new HeadListener(), false);
     rolloutListener = rollouts.map().addEntryListener(new HeadListener(), false);
     overrideListener = repository.overridesMap().addEntryListener(new HeadListener(), false);
-    timer = vertx.setPeriodic(RELOAD_MILLIS, id -> reload());
+    timer = vertx.setPeriodic(RECONCILE_MILLIS, id -> reconcile());
     return reload();
   }
 
@@ -145,12 +149,20 @@ public final class ConfigCatalog implements RemoteConfigs {
 
   /** Reloads now; the future completes once this node applies what the cluster holds. */
   public Future<Void> reload() {
+    return load(false);
+  }
+
+  private void reconcile() {
+    load(true);
+  }
+
+  private Future<Void> load(boolean notifyAnyway) {
     return vertx.executeBlocking(() -> new Loaded(load(), loadOverrides()), false).map(loaded -> {
       List<Active> next = loaded.active();
       boolean changed = !next.equals(active) || !loaded.overrides().equals(overrides);
       active = List.copyOf(next);
       overrides = loaded.overrides();
-      if (changed) {
+      if (changed || notifyAnyway) {
         changeListeners.forEach(Runnable::run);
       }
       return (Void) null;

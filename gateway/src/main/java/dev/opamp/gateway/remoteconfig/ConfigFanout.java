@@ -24,6 +24,7 @@ public final class ConfigFanout {
   /** Sessions refreshed per batch, and the pause between batches. */
   private static final int BATCH = 500;
   private static final long PAUSE_MILLIS = 5;
+  private static final long RETRY_MILLIS = 2000;
 
   private final Vertx vertx;
   private final FleetStore fleet;
@@ -47,8 +48,9 @@ public final class ConfigFanout {
     }
     fleet.records(new HeldByNode(nodeName)).onComplete(r -> {
       if (r.failed()) {
-        LOG.log(Level.WARNING, "config fan-out on " + nodeName + " could not read its agents", r.cause());
-        finished();
+        LOG.log(Level.WARNING, "config fan-out on " + nodeName + " could not read its agents; retrying", r.cause());
+        again.set(true); // the cluster may be moving partitions (a node left): try again shortly
+        vertx.setTimer(RETRY_MILLIS, id -> finished());
         return;
       }
       List<Map.Entry<String, AgentRecord>> work = new ArrayList<>(r.result().entrySet());

@@ -132,10 +132,15 @@ class RolloutTest {
       assertTrue(rolledBack.getString("reason").contains("failed"), rolledBack.getString("reason"));
       // Every agent runs version 1 again; those outside the canary never saw version 2.
       awaitAll(agents, "v: 1\n", Duration.ofSeconds(30));
-      JsonArray shown = gateway.adminJson("/api/v1/agents?selector=service.name%3Dcanary&limit=1000")
-          .getJsonArray("agents");
-      Set<Long> versions = shown.stream().map(o -> ((JsonObject) o).getJsonObject("desiredConfig").getLong("version"))
-          .collect(Collectors.toSet());
+      JsonArray shown = null;
+      Set<Long> versions = Set.of();
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (!versions.equals(Set.of(1L)) && System.nanoTime() < deadline) {
+        Thread.sleep(200); // agents that rejected version 2 still run version 1: wait for the records
+        shown = gateway.adminJson("/api/v1/agents?selector=service.name%3Dcanary&limit=1000").getJsonArray("agents");
+        versions = shown.stream().map(o -> ((JsonObject) o).getJsonObject("desiredConfig").getLong("version"))
+            .collect(Collectors.toSet());
+      }
       assertEquals(Set.of(1L), versions);
       long rolledBackAgents = shown.stream().map(o -> ((JsonObject) o).getJsonObject("desiredConfig"))
           .filter(d -> d.getLong("rolledBackFrom") != null && d.getLong("rolledBackFrom") == 2).count();
