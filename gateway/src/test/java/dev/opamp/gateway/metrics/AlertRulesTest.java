@@ -25,10 +25,10 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
  */
 class AlertRulesTest {
 
-  /** The alerts the issue asks for (rollout paused and certificates expiring come with their features). */
+  /** The alerts the issue asks for (certificates expiring comes with its feature). */
   static final Set<String> REQUIRED = Set.of("OpampGatewayDown", "OpampNodeLost", "OpampAgentsDroppingFast",
       "OpampRemoteConfigApplyFailuresRising", "OpampEventLoopStalled", "OpampReceiveBudgetNearlyExhausted",
-      "OpampProtocolErrorsSpiking");
+      "OpampProtocolErrorsSpiking", "OpampRolloutStopped");
 
   @Test
   void promtoolAcceptsTheRules() throws Exception {
