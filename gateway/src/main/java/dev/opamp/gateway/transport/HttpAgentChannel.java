@@ -1,7 +1,6 @@
 package dev.opamp.gateway.transport;
 
 import dev.opamp.gateway.proto.ServerToAgent;
-import dev.opamp.gateway.session.AgentChannel;
 import dev.opamp.gateway.session.AgentConnectionHandler;
 import dev.opamp.gateway.session.Transport;
 import dev.opamp.gateway.proto.AgentToServer;
@@ -14,14 +13,12 @@ import java.util.Iterator;
  * One agent that speaks plain HTTP: a logical connection spanning its polls. Messages the server
  * initiates wait here for the next poll. Confined to the context of the agent's first request.
  */
-final class HttpAgentChannel implements AgentChannel {
+final class HttpAgentChannel extends AgentChannelBase {
 
   /** Server-initiated messages kept for one agent between polls; older ones are dropped first. */
   private static final int MAX_WAITING = 16;
 
   private final HttpAgentChannels table;
-  private final Context context;
-  private final String remoteAddress;
   private final AgentConnectionHandler handler;
   private ArrayDeque<ServerToAgent> waiting;
   private Future<?> tail = Future.succeededFuture();
@@ -30,25 +27,9 @@ final class HttpAgentChannel implements AgentChannel {
   private boolean closed;
 
   HttpAgentChannel(EndpointContext endpoint, Context context, String remoteAddress) {
+    super(Transport.HTTP, context, remoteAddress);
     this.table = endpoint.httpChannels;
-    this.context = context;
-    this.remoteAddress = remoteAddress;
     this.handler = endpoint.acceptor.open(this);
-  }
-
-  @Override
-  public Transport transport() {
-    return Transport.HTTP;
-  }
-
-  @Override
-  public String remoteAddress() {
-    return remoteAddress;
-  }
-
-  @Override
-  public Context context() {
-    return context;
   }
 
   @Override

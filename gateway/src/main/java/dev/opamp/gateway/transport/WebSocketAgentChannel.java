@@ -5,7 +5,6 @@ import dev.opamp.gateway.metrics.GatewayMetrics.ErrorReason;
 import dev.opamp.gateway.proto.AgentToServer;
 import dev.opamp.gateway.proto.ServerToAgent;
 import dev.opamp.gateway.protocol.ErrorResponses;
-import dev.opamp.gateway.session.AgentChannel;
 import dev.opamp.gateway.session.AgentConnectionHandler;
 import dev.opamp.gateway.session.Transport;
 import io.vertx.core.Context;
@@ -23,7 +22,7 @@ import java.util.logging.Logger;
  * node's receive budget, strips the OpAMP header, decodes, and hands messages to the protocol one
  * at a time. Confined to the connection's event loop.
  */
-final class WebSocketAgentChannel implements AgentChannel {
+final class WebSocketAgentChannel extends AgentChannelBase {
 
   static final short NORMAL = 1000;
   static final short POLICY_VIOLATION = 1008;
@@ -38,8 +37,6 @@ final class WebSocketAgentChannel implements AgentChannel {
 
   private final EndpointContext endpoint;
   private final ServerWebSocket ws;
-  private final Context context;
-  private final String remoteAddress;
   private final AgentConnectionHandler handler;
   private final long openedAtNanos;
   private final int pingPhaseSeconds;
@@ -57,10 +54,9 @@ final class WebSocketAgentChannel implements AgentChannel {
   private boolean closed;
 
   WebSocketAgentChannel(EndpointContext endpoint, ServerWebSocket ws, Context context, int pingPhaseSeconds) {
+    super(Transport.WEBSOCKET, context, String.valueOf(ws.remoteAddress()));
     this.endpoint = endpoint;
     this.ws = ws;
-    this.context = context;
-    this.remoteAddress = String.valueOf(ws.remoteAddress());
     this.openedAtNanos = System.nanoTime();
     this.pingPhaseSeconds = pingPhaseSeconds;
     ws.setWriteQueueMaxSize(endpoint.limits.writeQueueMaxBytes());
@@ -68,21 +64,6 @@ final class WebSocketAgentChannel implements AgentChannel {
     ws.frameHandler(this::onFrame);
     ws.closeHandler(v -> onClosed());
     ws.exceptionHandler(this::onException);
-  }
-
-  @Override
-  public Transport transport() {
-    return Transport.WEBSOCKET;
-  }
-
-  @Override
-  public String remoteAddress() {
-    return remoteAddress;
-  }
-
-  @Override
-  public Context context() {
-    return context;
   }
 
   @Override
@@ -248,7 +229,7 @@ final class WebSocketAgentChannel implements AgentChannel {
       if (result.succeeded()) {
         push(result.result());
       } else {
-        LOG.log(Level.WARNING, "message from " + remoteAddress + " failed", result.cause());
+        LOG.log(Level.WARNING, "message from " + remoteAddress() + " failed", result.cause());
         push(ErrorResponses.unavailable(next.getInstanceUid(), "internal error; retry later",
             ErrorResponses.DEFAULT_RETRY_AFTER));
       }
