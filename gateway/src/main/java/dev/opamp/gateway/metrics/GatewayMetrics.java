@@ -52,6 +52,8 @@ public final class GatewayMetrics implements AutoCloseable {
   public static final String MESSAGES_RECEIVED = "opamp.messages.received";
   /** Counter: ServerToAgent messages written, by transport. */
   public static final String MESSAGES_SENT = "opamp.messages.sent";
+  /** Counter: times a session's write queue filled and the server stopped reading from the agent, by transport. */
+  public static final String WRITE_BACKPRESSURE = "opamp.write.backpressure";
   /** Counter: OpAMP payload bytes received (after decompression), by transport. */
   public static final String BYTES_RECEIVED = "opamp.bytes.received";
   /** Counter: OpAMP payload bytes sent (before compression), by transport. */
@@ -157,6 +159,7 @@ public final class GatewayMetrics implements AutoCloseable {
   private final Map<Transport, Counter> sent = new EnumMap<>(Transport.class);
   private final Map<Transport, Counter> bytesIn = new EnumMap<>(Transport.class);
   private final Map<Transport, Counter> bytesOut = new EnumMap<>(Transport.class);
+  private final Map<Transport, Counter> backpressure = new EnumMap<>(Transport.class);
   private final Map<String, Counter> tagged = new ConcurrentHashMap<>();
 
   public GatewayMetrics(SessionRegistry sessions, String nodeName) {
@@ -181,6 +184,8 @@ public final class GatewayMetrics implements AutoCloseable {
       sent.put(t, counter(MESSAGES_SENT, "ServerToAgent messages written", "transport", t.label()));
       bytesIn.put(t, counter(BYTES_RECEIVED, "OpAMP payload bytes received, after decompression", "transport", t.label()));
       bytesOut.put(t, counter(BYTES_SENT, "OpAMP payload bytes sent, before compression", "transport", t.label()));
+      backpressure.put(t, counter(WRITE_BACKPRESSURE,
+          "Times a session's write queue filled and reading from the agent stopped", "transport", t.label()));
       for (ErrorReason reason : ErrorReason.values()) {
         if (reason != ErrorReason.UNAUTHORIZED && reason != ErrorReason.IDLE) {
           protocolErrors(t, reason);
@@ -226,6 +231,11 @@ public final class GatewayMetrics implements AutoCloseable {
   public void messageSent(Transport t, long bytes) {
     sent.get(t).increment();
     bytesOut.get(t).increment(bytes);
+  }
+
+  /** A session's write queue filled: the agent reads slower than the server writes. */
+  public void writeBackpressure(Transport t) {
+    backpressure.get(t).increment();
   }
 
   public void protocolError(Transport t, ErrorReason reason) {

@@ -81,6 +81,7 @@ final class WebSocketAgentChannel extends AgentChannelBase {
       // The agent reads slower than we write: stop reading until it catches up.
       pausedForWrites = true;
       writeQueueFullSinceNanos = System.nanoTime();
+      endpoint.metrics.writeBackpressure(Transport.WEBSOCKET);
       ws.pause();
       ws.drainHandler(v -> {
         pausedForWrites = false;

@@ -5,6 +5,7 @@ import static dev.opamp.gateway.testing.Messages.heartbeat;
 import static dev.opamp.gateway.testing.Messages.key;
 import static dev.opamp.gateway.testing.Messages.newUid;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import dev.opamp.gateway.metrics.GatewayMetrics;
@@ -70,6 +71,8 @@ class SilentAndSlowPeersTest {
       gateway.awaitAgent(key(uid), a -> !a.getJsonObject("connection").getBoolean("connected"),
           Duration.ofSeconds(30));
       assertEquals(1.0, slowConsumersClosed(), "closed as a slow consumer");
+      assertTrue(gateway.node().metrics().registry().get(GatewayMetrics.WRITE_BACKPRESSURE)
+          .tag("transport", "websocket").counter().count() >= 1, "the full write queue was counted");
     } finally {
       peer.close();
       writer.join(5000);
