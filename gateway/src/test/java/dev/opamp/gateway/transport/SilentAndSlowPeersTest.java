@@ -26,7 +26,7 @@ class SilentAndSlowPeersTest {
   static void start() throws Exception {
     gateway = TestGateway.start(TestGateway.testSettings()
         .wsPingInterval(Duration.ofSeconds(1))
-        .wsIdleTimeout(Duration.ofSeconds(3))
+        .wsIdleTimeout(Duration.ofSeconds(6)) // well past the slow-consumer timeout, so that one fires first
         .writeQueueMaxBytes(4096)
         .slowConsumerTimeout(Duration.ofSeconds(1))
         .build());
@@ -45,7 +45,7 @@ class SilentAndSlowPeersTest {
       gateway.awaitAgent(key(uid), a -> a.getJsonObject("connection").getBoolean("connected"), Duration.ofSeconds(5));
       // It reads nothing from here on: pings go unanswered.
       gateway.awaitAgent(key(uid), a -> !a.getJsonObject("connection").getBoolean("connected"),
-          Duration.ofSeconds(10));
+          Duration.ofSeconds(20));
     }
   }
 
