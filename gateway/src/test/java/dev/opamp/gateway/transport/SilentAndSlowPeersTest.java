@@ -70,7 +70,11 @@ class SilentAndSlowPeersTest {
     try {
       gateway.awaitAgent(key(uid), a -> !a.getJsonObject("connection").getBoolean("connected"),
           Duration.ofSeconds(30));
-      assertEquals(1.0, slowConsumersClosed(), "closed as a slow consumer");
+      assertEquals(1.0, slowConsumersClosed(), () -> "closed as a slow consumer; errors: "
+          + gateway.node().metrics().registry().find(GatewayMetrics.PROTOCOL_ERRORS).counters().stream()
+              .filter(c -> c.count() > 0).map(c -> c.getId().getTags() + "=" + c.count()).toList()
+          + ", backpressure: " + gateway.node().metrics().registry().find(GatewayMetrics.WRITE_BACKPRESSURE)
+              .counters().stream().map(c -> c.count()).toList());
       assertTrue(gateway.node().metrics().registry().get(GatewayMetrics.WRITE_BACKPRESSURE)
           .tag("transport", "websocket").counter().count() >= 1, "the full write queue was counted");
     } finally {
@@ -81,7 +85,7 @@ class SilentAndSlowPeersTest {
 
   private static double slowConsumersClosed() {
     var counter = gateway.node().metrics().registry().find(GatewayMetrics.PROTOCOL_ERRORS)
-        .tag("reason", GatewayMetrics.ErrorReason.SLOW_CONSUMER.tag()).counter();
+        .tag("reason", GatewayMetrics.ErrorReason.SLOW_CONSUMER.tag()).tag("transport", "websocket").counter();
     return counter == null ? 0 : counter.count();
   }
 }
