@@ -43,7 +43,8 @@ final class Runner {
         .put("targets", new JsonArray(o.targets)).put("rate", o.rate)
         .put("heartbeatSeconds", o.heartbeat.toMillis() / 1000.0)
         .put("processes", o.processes)
-        .put("sourceAddresses", new JsonArray(SourceAddresses.parse(o.sourceAddresses, o.agents)));
+        .put("sourceAddresses", new JsonArray(SourceAddresses.parse(o.sourceAddresses, o.agents)))
+        .put("machine", machine());
 
     JsonObject floor = null;
     if (o.floor) {
@@ -323,6 +324,18 @@ final class Runner {
 
   static double round(double v) {
     return Math.round(v * 100) / 100.0;
+  }
+
+  /** Cores and load average at the start: these machines are shared, so a busy one explains slow figures. */
+  private static JsonObject machine() {
+    JsonObject m = new JsonObject().put("cores", Runtime.getRuntime().availableProcessors());
+    try {
+      String[] load = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim().split("\\s+");
+      m.put("loadAverage1m", Double.parseDouble(load[0]));
+    } catch (java.io.IOException | RuntimeException e) {
+      // not on Linux
+    }
+    return m;
   }
 
   private static long cpuNanos(List<Long> pids) {
