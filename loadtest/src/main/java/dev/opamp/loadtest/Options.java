@@ -15,10 +15,10 @@ import picocli.CommandLine.Option;
     description = {
         "A fleet of simulated OpAMP agents (plain OpAMP over WebSocket and HTTP) and the scenarios that",
         "measure a server with it. Scenarios:",
-        "  connect       ramp to --agents at --rate, hold --duration, report (with --floor: the bare-transport floor too)",
+        "  connect       ramp to --agents at --rate, hold --duration, report (--floor: the bare-transport floor too)",
         "  fanout        ramp, then PUT one config selecting the fleet through --admin and time every agent's APPLIED",
         "  storm         ramp, then every WebSocket agent drops at once and reconnects; time to all reconnected",
-        "  churn         ramp, then --churn-percent of the WebSocket agents per second drop and reconnect, for --duration",
+        "  churn         ramp, then --churn-percent of the WebSocket agents drop and reconnect each second",
         "  soak          ramp, then hold for --duration watching errors and heartbeat round trips",
         "  floor-server  a bare Vert.x WebSocket echo server on --port (no OpAMP): the memory floor",
         "  failover      not implemented yet (kill one node of a cluster mid-run); planned",
@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
         "at most 20 000 open files) and, above 20 000, several local source addresses.",
         ""},
     footer = {"", "Durations: 500ms, 30s, 5m, 1h (a bare number is seconds). The report is a table on stdout",
-        "and, with --report, JSON (see the README's 'Load test' section)."})
+        "and, with --report, JSON (see the README's 'Load test' section).", ""})
 final class Options {
 
   /** Agents one simulator process holds at most (each is one open file; the limit is 20 000). */
@@ -77,7 +77,7 @@ final class Options {
   int httpPercent;
 
   @Option(names = "--heartbeat", paramLabel = "DURATION", defaultValue = "30s", converter = Durations.class,
-      description = "heartbeat (WebSocket) or poll (HTTP) interval, each jittered ±20%. Default: ${DEFAULT-VALUE}")
+      description = "heartbeat (WebSocket) or poll (HTTP) interval, each jittered ±20%%. Default: ${DEFAULT-VALUE}")
   Duration heartbeat;
 
   @Option(names = "--duration", paramLabel = "DURATION", converter = Durations.class,

@@ -276,7 +276,12 @@ final class Runner {
     JsonObject f = report.getJsonObject("fanout");
     boolean short2 = f != null && !f.containsKey("allAppliedMs");
     boolean errors = report.getLong("errors", 0L) > 0;
-    if (!short1 && !short2 && !errors) {
+    Long achieved = report.getLong("connectRate");
+    boolean slow = achieved != null && achieved < 0.8 * Math.min(o.rate, o.agents);
+    if (slow) {
+      notes.add("the ramp reached " + achieved + " connects/s of the " + o.rate + " asked");
+    }
+    if (!short1 && !short2 && !errors && !slow) {
       return walls;
     }
     JsonObject kinds = report.getJsonObject("errorsByKind", new JsonObject());
@@ -300,7 +305,11 @@ final class Runner {
     }
     Double busy = report.getDouble("machineCpuBusyDuringRamp");
     if (busy != null && busy > 0.9) {
-      walls.add("CPU: the machine was " + Math.round(busy * 100) + "% busy during the ramp (simulator and server share it)");
+      JsonObject sim = report.getJsonObject("simulator", new JsonObject());
+      Double load = report.getJsonObject("machine").getDouble("loadAverage1m");
+      walls.add("CPU: the machine was " + Math.round(busy * 100) + "% busy during the ramp; the gateway used "
+          + g.getDouble("cpuCoresDuringRamp", -1.0) + " cores, the simulator " + sim.getDouble("cpuCoresDuringRamp", -1.0)
+          + (load == null ? "" : ", load average " + load + " at the start (other processes share the machine)"));
     }
     Double gc = g.getDouble("gcPauseSecondsDuringRamp");
     Double secs = report.getDouble("connectSeconds");
