@@ -8,7 +8,7 @@
 #   AGENTS=100000 NODES=6 loadtest/bench.sh    # a cluster of six gateway processes
 #
 # Settings (environment): AGENTS (10000), NODES (1), RATE (2000 connects/s), GATEWAY_JVM
-# ("-Xmx1g"; the floor server gets the same), HOLD (10s), SETTLE (10s), SCENARIOS
+# ("-Xmx1g"; the floor server gets the same), HOLD (10s), SETTLE (10s), CONNECT_TIMEOUT (180s), SCENARIOS
 # ("connect fanout"), OUT (loadtest/target/bench). Reports: $OUT/<scenario>.json and .txt;
 # gateway logs: $OUT/gateway-<n>.log.
 #
@@ -24,6 +24,7 @@ RATE=${RATE:-2000}
 GATEWAY_JVM=${GATEWAY_JVM:--Xmx1g}
 HOLD=${HOLD:-10s}
 SETTLE=${SETTLE:-10s}
+CONNECT_TIMEOUT=${CONNECT_TIMEOUT:-180s}
 SCENARIOS=${SCENARIOS:-connect fanout}
 OUT=${OUT:-loadtest/target/bench}
 GATEWAY_JAR=gateway/target/opamp-gateway.jar
@@ -130,7 +131,7 @@ run() {
   echo "bench: $scenario, $AGENTS agents, $NODES node(s) (pids $(join "${GATEWAY_PIDS[@]}"))" >&2
   java -jar "$LOADTEST_JAR" --scenario "$scenario" --agents "$AGENTS" --rate "$RATE" \
     --target "$(targets)" --admin "http://127.0.0.1:${ADMIN_PORTS[0]}" --metrics "$(admins)" \
-    --gateway-pid "$(join "${GATEWAY_PIDS[@]}")" --settle "$SETTLE" --duration "$HOLD" \
+    --gateway-pid "$(join "${GATEWAY_PIDS[@]}")" --settle "$SETTLE" --duration "$HOLD" --connect-timeout "$CONNECT_TIMEOUT" \
     --report "$OUT/$scenario.json" "$@" | tee "$OUT/$scenario.txt"
   stop_gateways
 }
