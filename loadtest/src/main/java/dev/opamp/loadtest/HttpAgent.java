@@ -44,13 +44,13 @@ final class HttpAgent extends SimAgent {
   }
 
   @Override
-  void send(AgentToServer message) {
+  boolean send(AgentToServer message) {
     if (!open) {
-      return;
+      return false;
     }
     if (inFlight) {
       queued.add(message);
-      return;
+      return true;
     }
     inFlight = true;
     int mine = attempt;
@@ -67,6 +67,11 @@ final class HttpAgent extends SimAgent {
         .onComplete(ar -> {
           inFlight = false;
           if (mine != attempt || stopped) {
+            // An answer to an earlier connection attempt: only let the new attempt's messages go.
+            AgentToServer waiting = queued.poll();
+            if (waiting != null && open && !stopped) {
+              send(waiting);
+            }
             return;
           }
           if (ar.failed()) {
@@ -80,6 +85,7 @@ final class HttpAgent extends SimAgent {
             send(next);
           }
         });
+    return true;
   }
 
   private record Answer(HttpClientResponse response, Buffer body) { }

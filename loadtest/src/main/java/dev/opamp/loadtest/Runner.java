@@ -68,7 +68,7 @@ final class Runner {
       long simCpuEnd = cpuNanos(fleet.pids());
       GatewayProbe.Sample rampEnd = probe.enabled() ? probe.read() : null;
       double rampSeconds = (Micros.now() - rampStartMicros) / 1e6;
-      report.put("connectedAfterRamp", ramped.everConnected());
+      report.put("connectedAfterRamp", ramped.everConnected()).put("rampSeconds", round(rampSeconds));
       if (ramped.rampDoneMicros() > 0) {
         double seconds = (ramped.rampDoneMicros() - rampStartMicros) / 1e6;
         report.put("connectSeconds", round(seconds)).put("connectRate", Math.round(o.agents / seconds));
@@ -312,9 +312,9 @@ final class Runner {
           + (load == null ? "" : ", load average " + load + " at the start (other processes share the machine)"));
     }
     Double gc = g.getDouble("gcPauseSecondsDuringRamp");
-    Double secs = report.getDouble("connectSeconds");
+    Double secs = report.getDouble("rampSeconds");
     if (gc != null && secs != null && gc > 0.1 * secs) {
-      walls.add("GC: the gateway paused " + gc + " s during a " + secs + " s ramp");
+      walls.add("GC: the gateway paused " + gc + " s (summed over its nodes) during a " + secs + " s ramp");
     }
     if (walls.isEmpty()) {
       walls.add("not identified: see errorsByKind and notes");

@@ -63,8 +63,8 @@ abstract class SimAgent {
   /** Opens a connection (WebSocket) or starts polling (HTTP); the first message is the full state. */
   abstract void open();
 
-  /** Sends one message on the current connection (or as the next poll). */
-  abstract void send(AgentToServer message);
+  /** Sends one message on the current connection (or as the next poll); false when there is none. */
+  abstract boolean send(AgentToServer message);
 
   /** Ends the current connection without reconnecting by itself. */
   abstract void closeConnection();
@@ -173,8 +173,10 @@ abstract class SimAgent {
       report.setEffectiveConfig(effective);
     }
     remoteConfigStatus = status.build();
-    send(report.setRemoteConfigStatus(remoteConfigStatus).build());
-    env.stats.configReported(index, !fails);
+    // A report that cannot go out now goes with the full state of the next connection.
+    if (send(report.setRemoteConfigStatus(remoteConfigStatus).build())) {
+      env.stats.configReported(index, !fails);
+    }
   }
 
   private void scheduleHeartbeat(boolean firstOnConnection) {

@@ -82,14 +82,15 @@ final class WsAgent extends SimAgent {
   }
 
   @Override
-  void send(AgentToServer message) {
+  boolean send(AgentToServer message) {
     WebSocket socket = ws;
     if (socket == null) {
-      return;
+      return false;
     }
     byte[] bytes = message.toByteArray();
     Buffer frame = Buffer.buffer(bytes.length + 1).appendByte((byte) 0).appendBytes(bytes);
     socket.writeBinaryMessage(frame);
+    return true;
   }
 
   @Override
