@@ -37,6 +37,11 @@ final class HttpAgent extends SimAgent {
   }
 
   @Override
+  String transportState() {
+    return "http open=" + open + " inFlight=" + inFlight + " queued=" + queued.size();
+  }
+
+  @Override
   void open() {
     open = true;
     queued.clear();

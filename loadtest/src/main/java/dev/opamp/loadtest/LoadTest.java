@@ -10,10 +10,15 @@ import picocli.CommandLine;
  */
 public final class LoadTest {
 
+  /** Held so that the level set on it stays: Vert.x warns once per evicted pooled connection. */
+  private static final java.util.logging.Logger CLIENT_POOL_LOG =
+      java.util.logging.Logger.getLogger("io.vertx.core.http.impl.HttpClientConnectionInternal");
+
   private LoadTest() {}
 
   public static void main(String[] args) {
     System.setProperty("java.net.preferIPv4Stack", "true");
+    CLIENT_POOL_LOG.setLevel(java.util.logging.Level.SEVERE);
     System.exit(run(args));
   }
 

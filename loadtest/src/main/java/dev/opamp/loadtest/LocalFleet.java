@@ -55,7 +55,7 @@ final class LocalFleet implements Fleet {
     for (int s = 0; s < sourceSlots; s++) {
       String local = sources.isEmpty() ? null : sources.get(s);
       WebSocketClientOptions ws = new WebSocketClientOptions()
-          .setMaxConnections(n + 16)
+          .setMaxConnections(2 * n + 64)
           .setConnectTimeout(20_000)
           .setTryUsePerMessageCompression(false)
           .setTryUsePerFrameCompression(false)
@@ -191,6 +191,17 @@ final class LocalFleet implements Fleet {
         a.drop(500 + random.nextLong(1000));
       }
     });
+  }
+
+  /** Debugging aid: how many agents are not connected now, by what they are doing. */
+  String notConnected() {
+    java.util.Map<String, Integer> states = new java.util.TreeMap<>();
+    for (SimAgent a : agents) {
+      if (!a.isConnected()) {
+        states.merge(a.debugState(), 1, Integer::sum);
+      }
+    }
+    return states.toString();
   }
 
   @Override

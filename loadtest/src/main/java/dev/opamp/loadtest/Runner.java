@@ -227,6 +227,9 @@ final class Runner {
     fleet.churn(0);
     progress.stage("recover");
     FleetStatus s = await(fleet, st -> st.connected() >= st.agents(), Duration.ofSeconds(30));
+    if (fleet instanceof LocalFleet local && System.getenv("LOADTEST_DEBUG") != null) {
+      progress.note("not connected: " + local.notConnected());
+    }
     report.put("churn", new JsonObject().put("percentPerSecond", o.churnPercent)
         .put("seconds", o.duration.toSeconds())
         .put("reconnects", s.connects() - start.connects())

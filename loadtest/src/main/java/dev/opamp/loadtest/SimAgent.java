@@ -38,6 +38,7 @@ abstract class SimAgent {
   private RemoteConfigStatus remoteConfigStatus;
   private ByteString appliedHash = ByteString.EMPTY;
   private long heartbeatTimer = -1;
+  private long retryTimer = -1;
   private long heartbeatSentNanos;
   private int failures;
   /** Set when connecting: measured until the connection's first answer. */
@@ -60,6 +61,9 @@ abstract class SimAgent {
 
   abstract boolean isWebSocket();
 
+  /** For debugging: the connection's state. */
+  abstract String transportState();
+
   /** Opens a connection (WebSocket) or starts polling (HTTP); the first message is the full state. */
   abstract void open();
 
@@ -78,6 +82,10 @@ abstract class SimAgent {
   }
 
   private void beginConnect(boolean again) {
+    cancelRetry();
+    // Never two connections at once: one still open (a drop raced a reconnection) ends here.
+    lost();
+    closeConnection();
     connectStartNanos = System.nanoTime();
     reconnecting = again;
     connectionPhase = env.stormPhase;
@@ -222,14 +230,23 @@ abstract class SimAgent {
   }
 
   final void retryAfter(long millis) {
+    cancelRetry();
     if (stopped) {
       return;
     }
-    env.vertx.setTimer(Math.max(1, millis), id -> {
+    retryTimer = env.vertx.setTimer(Math.max(1, millis), id -> {
+      retryTimer = -1;
       if (!stopped) {
         beginConnect(true);
       }
     });
+  }
+
+  private void cancelRetry() {
+    if (retryTimer >= 0) {
+      env.vertx.cancelTimer(retryTimer);
+      retryTimer = -1;
+    }
   }
 
   private long backoffMillis() {
@@ -250,6 +267,10 @@ abstract class SimAgent {
     });
   }
 
+  String debugState() {
+    return "attempt=" + attempt + " stopped=" + stopped + " " + transportState();
+  }
+
   boolean isConnected() {
     return connected;
   }
@@ -258,6 +279,7 @@ abstract class SimAgent {
   final void stop() {
     context.runOnContext(v -> {
       stopped = true;
+      cancelRetry();
       lost();
       closeConnection();
     });

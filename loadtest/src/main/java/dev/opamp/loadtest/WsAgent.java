@@ -28,6 +28,12 @@ final class WsAgent extends SimAgent {
   }
 
   @Override
+  String transportState() {
+    WebSocket socket = ws;
+    return socket == null ? "ws=none" : "ws closed=" + socket.isClosed();
+  }
+
+  @Override
   void open() {
     int mine = attempt;
     WebSocketConnectOptions options = new WebSocketConnectOptions()
