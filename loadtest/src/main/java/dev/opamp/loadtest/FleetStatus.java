@@ -1,0 +1,81 @@
+package dev.opamp.loadtest;
+
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A fleet's counters at one moment, summed over worker processes.
+ *
+ * @param agents agents simulated
+ * @param connected agents holding a session now (WebSocket open and answered, or HTTP polled)
+ * @param everConnected agents that have been connected at least once
+ * @param connects successful connections so far, reconnections included
+ * @param errors errors by kind
+ * @param rampDoneMicros when every agent had connected once (wall clock; 0 while not)
+ * @param stormPhase storms started so far
+ * @param stormReconnected WebSocket agents reconnected since the last storm
+ * @param stormDoneMicros when every WebSocket agent had reconnected after the last storm (0 while not)
+ * @param applied agents that reported APPLIED since the fanout was armed
+ * @param failed agents that reported FAILED since the fanout was armed
+ * @param lastReportMicros the latest of those reports (wall clock)
+ * @param webSocketAgents how many of the agents speak WebSocket
+ */
+record FleetStatus(int agents, int connected, int everConnected, long connects, Map<String, Long> errors,
+    long rampDoneMicros, int stormPhase, int stormReconnected, long stormDoneMicros, int applied, int failed,
+    long lastReportMicros, int webSocketAgents) {
+
+  long errorCount() {
+    return errors.values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  JsonObject toJson() {
+    return new JsonObject().put("agents", agents).put("connected", connected).put("everConnected", everConnected)
+        .put("connects", connects).put("errors", new JsonObject(new TreeMap<>(errors)))
+        .put("rampDoneMicros", rampDoneMicros).put("stormPhase", stormPhase)
+        .put("stormReconnected", stormReconnected).put("stormDoneMicros", stormDoneMicros)
+        .put("applied", applied).put("failed", failed).put("lastReportMicros", lastReportMicros)
+        .put("webSocketAgents", webSocketAgents);
+  }
+
+  static FleetStatus fromJson(JsonObject o) {
+    Map<String, Long> errors = new TreeMap<>();
+    o.getJsonObject("errors").forEach(e -> errors.put(e.getKey(), ((Number) e.getValue()).longValue()));
+    return new FleetStatus(o.getInteger("agents"), o.getInteger("connected"), o.getInteger("everConnected"),
+        o.getLong("connects"), errors, o.getLong("rampDoneMicros"), o.getInteger("stormPhase"),
+        o.getInteger("stormReconnected"), o.getLong("stormDoneMicros"), o.getInteger("applied"),
+        o.getInteger("failed"), o.getLong("lastReportMicros"), o.getInteger("webSocketAgents"));
+  }
+
+  /** The sum of several processes' statuses: a time is known only when every process knows it. */
+  static FleetStatus merge(Iterable<FleetStatus> parts) {
+    int agents = 0, connected = 0, ever = 0, phase = Integer.MAX_VALUE, stormRe = 0, applied = 0, failed = 0, ws = 0;
+    long connects = 0, rampDone = 0, stormDone = 0, lastReport = 0;
+    boolean rampKnown = true, stormKnown = true;
+    Map<String, Long> errors = new TreeMap<>();
+    int n = 0;
+    for (FleetStatus s : parts) {
+      n++;
+      agents += s.agents;
+      connected += s.connected;
+      ever += s.everConnected;
+      connects += s.connects;
+      s.errors.forEach((k, v) -> errors.merge(k, v, Long::sum));
+      rampKnown &= s.rampDoneMicros > 0 || s.agents == 0;
+      rampDone = Math.max(rampDone, s.rampDoneMicros);
+      phase = Math.min(phase, s.stormPhase);
+      stormRe += s.stormReconnected;
+      stormKnown &= s.stormDoneMicros > 0 || s.webSocketAgents == 0;
+      stormDone = Math.max(stormDone, s.stormDoneMicros);
+      applied += s.applied;
+      failed += s.failed;
+      lastReport = Math.max(lastReport, s.lastReportMicros);
+      ws += s.webSocketAgents;
+    }
+    if (n == 0) {
+      phase = 0;
+    }
+    return new FleetStatus(agents, connected, ever, connects, errors, rampKnown ? rampDone : 0, phase, stormRe,
+        stormKnown ? stormDone : 0, applied, failed, lastReport, ws);
+  }
+}

@@ -1,0 +1,364 @@
+package dev.opamp.loadtest;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Predicate;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Runs one scenario end to end: the floor (when asked), the gateway's footprint before, the ramp,
+ * the footprint after, the scenario's own part, and the report. Blocking, on the caller's thread;
+ * the agents live on the fleet's event loops or in worker processes.
+ */
+final class Runner {
+
+  private final Options o;
+  private final String[] args;
+  private final Progress progress;
+  private final GatewayProbe probe;
+  private final JsonObject report = new JsonObject();
+  private final JsonArray notes = new JsonArray();
+  private long fanoutPutMicros;
+
+  private Runner(Options o, String[] args, Progress progress) {
+    this.o = o;
+    this.args = args;
+    this.progress = progress;
+    this.probe = new GatewayProbe(o.metrics, o.gatewayPids);
+  }
+
+  /** Runs the scenario {@code o} names; {@code args} are passed on to worker processes. */
+  static JsonObject run(Options o, String[] args) throws Exception {
+    try (Progress progress = new Progress(!o.noProgress)) {
+      return new Runner(o, args, progress).run();
+    }
+  }
+
+  private JsonObject run() throws Exception {
+    report.put("scenario", o.scenarioName).put("runId", o.runId).put("startedAt", Instant.now().toString())
+        .put("agents", o.agents).put("transport", o.transport.name())
+        .put("targets", new JsonArray(o.targets)).put("rate", o.rate)
+        .put("heartbeatSeconds", o.heartbeat.toMillis() / 1000.0)
+        .put("processes", o.processes)
+        .put("sourceAddresses", new JsonArray(SourceAddresses.parse(o.sourceAddresses, o.agents)))
+        .put("machine", machine());
+
+    JsonObject floor = null;
+    if (o.floor) {
+      progress.note("measuring the floor: " + o.floorSize() + " plain WebSockets on a FloorServer JVM ("
+          + o.floorJvmArgs + ")");
+      floor = FloorProbe.measure(o, probe.heapMethod(), progress);
+      progress.note("floor: " + floor.encode());
+    }
+
+    GatewayProbe.Sample before = probe.enabled() ? probe.measure() : null;
+    try (Fleet fleet = o.processes > 1 ? new WorkerFleet(o, args) : new LocalFleet(o)) {
+      progress.fleet(fleet);
+      progress.stage("ramp");
+      GatewayProbe.Sample rampStart = probe.enabled() ? probe.read() : null;
+      long[] cpuStart = GatewayProbe.machineCpu();
+      long simCpuStart = cpuNanos(fleet.pids());
+      long rampStartMicros = Micros.now();
+      fleet.ramp();
+      FleetStatus ramped = await(fleet, s -> s.rampDoneMicros() > 0, o.connectTimeout);
+      long[] cpuEnd = GatewayProbe.machineCpu();
+      long simCpuEnd = cpuNanos(fleet.pids());
+      GatewayProbe.Sample rampEnd = probe.enabled() ? probe.read() : null;
+      double rampSeconds = (Micros.now() - rampStartMicros) / 1e6;
+      report.put("connectedAfterRamp", ramped.everConnected()).put("rampSeconds", round(rampSeconds));
+      if (ramped.rampDoneMicros() > 0) {
+        double seconds = (ramped.rampDoneMicros() - rampStartMicros) / 1e6;
+        report.put("connectSeconds", round(seconds)).put("connectRate", Math.round(o.agents / seconds));
+      } else {
+        notes.add("not every agent connected within --connect-timeout " + Durations.format(o.connectTimeout)
+            + " (" + ramped.everConnected() + " of " + o.agents + ")");
+      }
+      if (simCpuStart >= 0 && simCpuEnd >= 0) {
+        report.put("simulator", new JsonObject()
+            .put("cpuMsPerConnect", round((simCpuEnd - simCpuStart) / 1e6 / Math.max(1, ramped.connects())))
+            .put("cpuCoresDuringRamp", round((simCpuEnd - simCpuStart) / 1e9 / Math.max(0.001, rampSeconds))));
+      }
+      double busy = GatewayProbe.busyShare(cpuStart, cpuEnd);
+      if (busy >= 0) {
+        report.put("machineCpuBusyDuringRamp", round(busy));
+      }
+
+      progress.stage("settle");
+      GatewayProbe.sleep(o.settle.toMillis());
+      GatewayProbe.Sample after = probe.enabled() ? probe.measure() : null;
+      int held = fleet.status().connected();
+      report.put("gateway", gateway(before, after, rampStart, rampEnd, rampSeconds, held, ramped.connects()));
+      if (floor != null) {
+        report.put("floor", floor);
+        Number gw = report.getJsonObject("gateway").getNumber("heapBytesPerAgent");
+        Number fl = floor.getNumber("heapBytesPerAgent");
+        if (gw != null && fl != null && fl.doubleValue() > 0) {
+          report.put("ratioToFloor", round(gw.doubleValue() / fl.doubleValue()));
+        }
+      }
+
+      switch (o.scenario) {
+        case connect -> hold(fleet, "hold", o.duration);
+        case fanout -> fanout(fleet);
+        case storm -> storm(fleet);
+        case churn -> churn(fleet);
+        case soak -> soak(fleet);
+        default -> throw new IllegalStateException("not a fleet scenario: " + o.scenario);
+      }
+
+      FleetStatus end = fleet.status();
+      report.put("connected", end.connected()).put("errors", end.errorCount())
+          .put("errorsByKind", new JsonObject(new java.util.TreeMap<>(end.errors())))
+          .put("connects", end.connects());
+      progress.stage("report");
+      JsonObject histograms = fleet.histograms(fanoutPutMicros);
+      report.put("connectLatency", summary(histograms, "connect"));
+      report.put("heartbeatRoundTrip", summary(histograms, "heartbeat"));
+      if (o.scenario == Options.Scenario.storm || o.scenario == Options.Scenario.churn) {
+        report.getJsonObject(o.scenarioName).put("reconnectLatency", summary(histograms, "reconnect"));
+      }
+      if (o.scenario == Options.Scenario.fanout) {
+        JsonObject f = report.getJsonObject("fanout");
+        Histogram h = Histograms.decode(histograms.getString("fanout"));
+        summaryInto(f, h);
+      }
+      progress.fleet(null);
+      progress.stage("closing");
+    }
+    report.put("walls", walls());
+    report.put("notes", notes);
+    return report;
+  }
+
+  private JsonObject gateway(GatewayProbe.Sample before, GatewayProbe.Sample after, GatewayProbe.Sample rampStart,
+      GatewayProbe.Sample rampEnd, double rampSeconds, int held, long rampConnects) {
+    JsonObject g = new JsonObject();
+    if (before == null || after == null) {
+      return g.put("measured", false);
+    }
+    g.put("heapMethod", probe.heapMethod()).put("heapBeforeBytes", before.heapBytes())
+        .put("heapAfterBytes", after.heapBytes()).put("heapMaxBytes", after.heapMaxBytes())
+        .put("agentsConnected", after.agentsConnected());
+    if (held > 0 && before.heapBytes() >= 0 && after.heapBytes() >= 0) {
+      g.put("heapBytesPerAgent", (after.heapBytes() - before.heapBytes()) / held);
+    }
+    if (held > 0 && before.rssBytes() > 0 && after.rssBytes() > 0) {
+      g.put("rssBeforeBytes", before.rssBytes()).put("rssAfterBytes", after.rssBytes())
+          .put("rssBytesPerAgent", (after.rssBytes() - before.rssBytes()) / held);
+    }
+    if (rampStart != null && rampEnd != null && rampStart.cpuNanos() >= 0 && rampEnd.cpuNanos() >= 0) {
+      long cpu = rampEnd.cpuNanos() - rampStart.cpuNanos();
+      if (rampConnects > 0) {
+        g.put("cpuMsPerConnect", round(cpu / 1e6 / rampConnects));
+      }
+      g.put("cpuCoresDuringRamp", round(cpu / 1e9 / Math.max(0.001, rampSeconds)));
+    }
+    if (rampStart != null && rampEnd != null && rampStart.gcPauseSeconds() >= 0) {
+      g.put("gcPauseSecondsDuringRamp", round(rampEnd.gcPauseSeconds() - rampStart.gcPauseSeconds()));
+    }
+    return g;
+  }
+
+  private void hold(Fleet fleet, String stage, Duration d) {
+    progress.stage(stage);
+    GatewayProbe.sleep(d.toMillis());
+  }
+
+  private void fanout(Fleet fleet) throws Exception {
+    progress.stage("fanout");
+    AdminClient admin = new AdminClient(o.admin, o.adminTokenFile);
+    fleet.armFanout();
+    String name = "loadtest-" + o.runId;
+    String yaml = AgentProfile.collectorYaml("fanout", o.configKib) + "# loadtest " + o.runId + " " + Instant.now() + "\n";
+    JsonObject body = new JsonObject()
+        .put("selector", AgentProfile.RUN_ATTRIBUTE + "=" + o.runId)
+        .put("priority", 1000)
+        .put("files", new JsonObject().put("collector.yaml", yaml))
+        .put("message", "loadtest fanout to run " + o.runId);
+    JsonObject f = new JsonObject().put("config", name);
+    report.put("fanout", f);
+    fanoutPutMicros = Micros.now();
+    AdminClient.Answer answer = admin.put("/api/v1/configs/" + name, body);
+    f.put("putMs", round((Micros.now() - fanoutPutMicros) / 1000.0)).put("putStatus", answer.status());
+    if (answer.status() / 100 != 2) {
+      notes.add("fanout: PUT /api/v1/configs/" + name + " answered " + answer.status() + ": " + answer.body());
+      return;
+    }
+    int expected = fleet.status().agents();
+    FleetStatus s = await(fleet, st -> st.applied() + st.failed() >= expected, o.fanoutTimeout);
+    f.put("applied", s.applied()).put("failed", s.failed()).put("agentsTargeted", expected);
+    if (s.applied() + s.failed() >= expected && s.lastReportMicros() > 0) {
+      double allMs = round((s.lastReportMicros() - fanoutPutMicros) / 1000.0);
+      f.put("allReportedMs", allMs);
+      if (s.failed() == 0) {
+        f.put("allAppliedMs", allMs);
+      }
+    } else {
+      notes.add("fanout: " + (expected - s.applied() - s.failed()) + " agents did not report within --fanout-timeout "
+          + Durations.format(o.fanoutTimeout));
+    }
+  }
+
+  private void storm(Fleet fleet) {
+    progress.stage("storm");
+    int phase = fleet.status().stormPhase() + 1;
+    long start = Micros.now();
+    fleet.storm();
+    FleetStatus s = await(fleet, st -> st.stormPhase() >= phase && st.stormDoneMicros() > 0, o.connectTimeout);
+    JsonObject storm = new JsonObject().put("webSocketAgents", s.webSocketAgents()).put("reconnected", s.stormReconnected());
+    if (s.stormDoneMicros() > 0) {
+      storm.put("reconnectSeconds", round((s.stormDoneMicros() - start) / 1e6));
+    } else {
+      notes.add("storm: " + (s.webSocketAgents() - s.stormReconnected()) + " agents had not reconnected within "
+          + Durations.format(o.connectTimeout));
+    }
+    report.put("storm", storm);
+    hold(fleet, "hold", Duration.ofSeconds(Math.min(5, o.duration.toSeconds())));
+  }
+
+  private void churn(Fleet fleet) {
+    progress.stage("churn");
+    FleetStatus start = fleet.status();
+    fleet.churn(o.churnPercent);
+    GatewayProbe.sleep(o.duration.toMillis());
+    fleet.churn(0);
+    progress.stage("recover");
+    FleetStatus s = await(fleet, st -> st.connected() >= st.agents(), Duration.ofSeconds(30));
+    if (fleet instanceof LocalFleet local && System.getenv("LOADTEST_DEBUG") != null) {
+      progress.note("not connected: " + local.notConnected());
+    }
+    report.put("churn", new JsonObject().put("percentPerSecond", o.churnPercent)
+        .put("seconds", o.duration.toSeconds())
+        .put("reconnects", s.connects() - start.connects())
+        .put("errorsDuring", s.errorCount() - start.errorCount())
+        .put("allBack", s.connected() >= s.agents()));
+  }
+
+  private void soak(Fleet fleet) {
+    progress.stage("soak");
+    FleetStatus start = fleet.status();
+    GatewayProbe.Sample first = probe.enabled() ? probe.read() : null;
+    long endNanos = System.nanoTime() + o.duration.toNanos();
+    int minConnected = start.connected();
+    while (System.nanoTime() < endNanos) {
+      GatewayProbe.sleep(Math.min(1000, Math.max(1, (endNanos - System.nanoTime()) / 1_000_000)));
+      minConnected = Math.min(minConnected, fleet.status().connected());
+    }
+    FleetStatus s = fleet.status();
+    GatewayProbe.Sample last = probe.enabled() ? probe.read() : null;
+    JsonObject soak = new JsonObject().put("seconds", o.duration.toSeconds()).put("minConnected", minConnected)
+        .put("errorsDuring", s.errorCount() - start.errorCount())
+        .put("reconnects", s.connects() - start.connects());
+    if (first != null && last != null && first.cpuNanos() >= 0) {
+      soak.put("gatewayCpuCores", round((last.cpuNanos() - first.cpuNanos()) / 1e9 / Math.max(1, o.duration.toSeconds())));
+    }
+    if (first != null && last != null) {
+      soak.put("gatewayHeapStartBytes", first.heapBytes()).put("gatewayHeapEndBytes", last.heapBytes());
+    }
+    report.put("soak", soak);
+  }
+
+  /** Polls the fleet until {@code done} holds or {@code timeout} passes; answers the last status. */
+  private FleetStatus await(Fleet fleet, Predicate<FleetStatus> done, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    FleetStatus s = fleet.status();
+    while (!done.test(s) && System.nanoTime() < deadline) {
+      GatewayProbe.sleep(20);
+      s = fleet.status();
+    }
+    return s;
+  }
+
+  /** What held the run back, judged from the errors and the readings; empty when nothing fell short. */
+  private JsonArray walls() {
+    JsonArray walls = new JsonArray();
+    boolean short1 = !report.containsKey("connectSeconds");
+    JsonObject f = report.getJsonObject("fanout");
+    boolean short2 = f != null && !f.containsKey("allAppliedMs");
+    boolean errors = report.getLong("errors", 0L) > 0;
+    Long achieved = report.getLong("connectRate");
+    boolean slow = achieved != null && achieved < 0.8 * Math.min(o.rate, o.agents);
+    if (slow) {
+      notes.add("the ramp reached " + achieved + " connects/s of the " + o.rate + " asked");
+    }
+    if (!short1 && !short2 && !errors && !slow) {
+      return walls;
+    }
+    JsonObject kinds = report.getJsonObject("errorsByKind", new JsonObject());
+    for (String kind : kinds.fieldNames()) {
+      String k = kind.toLowerCase(java.util.Locale.ROOT);
+      if (k.contains("too many open files")) {
+        walls.add("file descriptors: a process may hold 20 000; use more --processes (simulator) or gateway nodes");
+      } else if (k.contains("cannot assign requested address") || k.contains("address already in use")) {
+        walls.add("local ports: ~28 000 per source address; add --source-addresses");
+      } else if (k.contains("connection refused") || k.contains("timed out") || k.contains("timeout")) {
+        walls.add("the server's accept queue or its CPU (" + kind + ")");
+      } else if (k.contains("unavailable") || k.contains("503")) {
+        walls.add("the server shed load (UNAVAILABLE/503): its receive budget or store");
+      }
+    }
+    JsonObject g = report.getJsonObject("gateway", new JsonObject());
+    Long heap = g.getLong("heapAfterBytes");
+    Long max = g.getLong("heapMaxBytes");
+    if (heap != null && max != null && max > 0 && heap > 0.85 * max) {
+      walls.add("gateway heap: " + (100 * heap / max) + "% of its maximum in use after the ramp");
+    }
+    Double busy = report.getDouble("machineCpuBusyDuringRamp");
+    if (busy != null && busy > 0.9) {
+      JsonObject sim = report.getJsonObject("simulator", new JsonObject());
+      Double load = report.getJsonObject("machine").getDouble("loadAverage1m");
+      walls.add("CPU: the machine was " + Math.round(busy * 100) + "% busy during the ramp; the gateway used "
+          + g.getDouble("cpuCoresDuringRamp", -1.0) + " cores, the simulator " + sim.getDouble("cpuCoresDuringRamp", -1.0)
+          + (load == null ? "" : ", load average " + load + " at the start (other processes share the machine)"));
+    }
+    Double gc = g.getDouble("gcPauseSecondsDuringRamp");
+    Double secs = report.getDouble("rampSeconds");
+    if (gc != null && secs != null && gc > 0.1 * secs) {
+      walls.add("GC: the gateway paused " + gc + " s (summed over its nodes) during a " + secs + " s ramp");
+    }
+    if (walls.isEmpty()) {
+      walls.add("not identified: see errorsByKind and notes");
+    }
+    return new JsonArray(walls.stream().distinct().toList());
+  }
+
+  private static JsonObject summary(JsonObject histograms, String name) {
+    String encoded = histograms.getString(name);
+    return encoded == null ? new JsonObject() : Histograms.summary(Histograms.decode(encoded));
+  }
+
+  private static void summaryInto(JsonObject target, Histogram h) {
+    Histograms.summary(h).forEach(e -> target.put(e.getKey(), e.getValue()));
+  }
+
+  static double round(double v) {
+    return Math.round(v * 100) / 100.0;
+  }
+
+  /** Cores and load average at the start: these machines are shared, so a busy one explains slow figures. */
+  private static JsonObject machine() {
+    JsonObject m = new JsonObject().put("cores", Runtime.getRuntime().availableProcessors());
+    try {
+      String[] load = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim().split("\\s+");
+      m.put("loadAverage1m", Double.parseDouble(load[0]));
+    } catch (java.io.IOException | RuntimeException e) {
+      // not on Linux
+    }
+    return m;
+  }
+
+  private static long cpuNanos(List<Long> pids) {
+    long total = 0;
+    for (long pid : pids) {
+      long n = GatewayProbe.cpuNanos(pid);
+      if (n < 0) {
+        return -1;
+      }
+      total += n;
+    }
+    return total;
+  }
+}

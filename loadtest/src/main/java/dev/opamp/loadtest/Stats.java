@@ -1,0 +1,129 @@
+package dev.opamp.loadtest;
+
+import io.vertx.core.json.JsonObject;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The counters and latency histograms of the agents of one process. Agents on every event loop
+ * write here; the driver reads {@link #status()} and, at the end, {@link #result}.
+ */
+final class Stats {
+
+  private final int agents;
+  private final int webSocketAgents;
+  private final AtomicInteger connected = new AtomicInteger();
+  private final AtomicInteger everConnected = new AtomicInteger();
+  private final LongAdder connects = new LongAdder();
+  private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+  private volatile long rampDoneMicros;
+
+  private final AtomicInteger stormPhase = new AtomicInteger();
+  private final AtomicInteger stormReconnected = new AtomicInteger();
+  private volatile long stormDoneMicros;
+
+  /** Per agent: when it reported on the armed fanout (0: not yet), and the outcome. */
+  private final long[] reportedAtMicros;
+  private final AtomicInteger applied = new AtomicInteger();
+  private final AtomicInteger failed = new AtomicInteger();
+  private final AtomicLong lastReportMicros = new AtomicLong();
+
+  final ConcurrentHistogram connectLatency = Histograms.concurrent();
+  final ConcurrentHistogram reconnectLatency = Histograms.concurrent();
+  final ConcurrentHistogram heartbeatRoundTrip = Histograms.concurrent();
+
+  Stats(int agents, int webSocketAgents) {
+    this.agents = agents;
+    this.webSocketAgents = webSocketAgents;
+    this.reportedAtMicros = new long[agents];
+  }
+
+  void error(String kind) {
+    errors.computeIfAbsent(kind, k -> new LongAdder()).increment();
+  }
+
+  /** An agent's connection got its first answer; {@code first} for the agent's first connection ever. */
+  void connectedUp(boolean first, boolean afterStorm, long latencyMicros, boolean reconnect) {
+    connects.increment();
+    connected.incrementAndGet();
+    Histograms.record(reconnect ? reconnectLatency : connectLatency, latencyMicros);
+    if (first && everConnected.incrementAndGet() == agents) {
+      rampDoneMicros = Micros.now();
+    }
+    if (afterStorm && stormReconnected.incrementAndGet() == webSocketAgents) {
+      stormDoneMicros = Micros.now();
+    }
+  }
+
+  void connectedDown() {
+    connected.decrementAndGet();
+  }
+
+  int stormPhase() {
+    return stormPhase.get();
+  }
+
+  /** Starts a storm: from now on, reconnections count towards its completion. */
+  int startStorm() {
+    stormReconnected.set(0);
+    stormDoneMicros = 0;
+    return stormPhase.incrementAndGet();
+  }
+
+  void heartbeatRoundTrip(long micros) {
+    Histograms.record(heartbeatRoundTrip, micros);
+  }
+
+  /** Forgets earlier config reports: the next fanout starts now. */
+  synchronized void armFanout() {
+    Arrays.fill(reportedAtMicros, 0);
+    applied.set(0);
+    failed.set(0);
+    lastReportMicros.set(0);
+  }
+
+  /** An agent reported APPLIED or FAILED; only its first report after arming counts. */
+  void configReported(int agent, boolean ok) {
+    long now = Micros.now();
+    synchronized (this) {
+      if (reportedAtMicros[agent] != 0) {
+        return;
+      }
+      reportedAtMicros[agent] = now;
+    }
+    (ok ? applied : failed).incrementAndGet();
+    lastReportMicros.accumulateAndGet(now, Math::max);
+  }
+
+  FleetStatus status() {
+    Map<String, Long> e = new TreeMap<>();
+    errors.forEach((k, v) -> e.put(k, v.sum()));
+    return new FleetStatus(agents, connected.get(), everConnected.get(), connects.sum(), e, rampDoneMicros,
+        stormPhase.get(), stormReconnected.get(), stormDoneMicros, applied.get(), failed.get(),
+        lastReportMicros.get(), webSocketAgents);
+  }
+
+  /** The histograms, with the fanout one measured from {@code putMicros} (none when 0). */
+  synchronized JsonObject result(long putMicros) {
+    Histogram fanout = Histograms.plain();
+    if (putMicros > 0) {
+      for (long at : reportedAtMicros) {
+        if (at > 0) {
+          Histograms.record(fanout, at - putMicros);
+        }
+      }
+    }
+    return new JsonObject()
+        .put("connect", Histograms.encode(connectLatency))
+        .put("reconnect", Histograms.encode(reconnectLatency))
+        .put("heartbeat", Histograms.encode(heartbeatRoundTrip))
+        .put("fanout", Histograms.encode(fanout));
+  }
+}
