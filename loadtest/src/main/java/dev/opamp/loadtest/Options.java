@@ -40,7 +40,7 @@ final class Options {
   enum TransportMode { ws, http, mix }
 
   @Option(names = "--scenario", paramLabel = "NAME", defaultValue = "connect",
-      description = "connect, fanout, storm, churn, soak, floor-server (failover: planned). Default: ${DEFAULT-VALUE}")
+      description = "connect, fanout, storm, churn, soak, failover, floor-server. Default: ${DEFAULT-VALUE}")
   String scenarioName;
 
   @Option(names = "--target", split = ",", paramLabel = "URL", defaultValue = "ws://127.0.0.1:4320/v1/opamp",

@@ -351,6 +351,10 @@ final class Runner {
     return new int[] {-1, -1};
   }
 
+  private static boolean expectedInFailover(String kind) {
+    return kind.contains("connection refused") || kind.startsWith("closed by server");
+  }
+
   /** p50/p99/max of a histogram in microseconds, in seconds. */
   private static JsonObject seconds(Histogram h) {
     JsonObject o = new JsonObject().put("count", h.getTotalCount());
@@ -379,6 +383,11 @@ final class Runner {
     JsonObject f = report.getJsonObject("fanout");
     boolean short2 = f != null && !f.containsKey("allAppliedMs");
     boolean errors = report.getLong("errors", 0L) > 0;
+    if (o.scenario == Options.Scenario.failover) {
+      // Refused connections and dropped sockets are what killing a node causes; only other errors count.
+      errors = report.getJsonObject("errorsByKind", new JsonObject()).fieldNames().stream()
+          .anyMatch(k -> !expectedInFailover(k.toLowerCase(java.util.Locale.ROOT)));
+    }
     Long achieved = report.getLong("connectRate");
     boolean slow = achieved != null && achieved < 0.8 * Math.min(o.rate, o.agents);
     if (slow) {
@@ -394,8 +403,7 @@ final class Runner {
         walls.add("file descriptors: a process may hold 20 000; use more --processes (simulator) or gateway nodes");
       } else if (k.contains("cannot assign requested address") || k.contains("address already in use")) {
         walls.add("local ports: ~28 000 per source address; add --source-addresses");
-      } else if (o.scenario == Options.Scenario.failover
-          && (k.contains("connection refused") || k.startsWith("closed by server"))) {
+      } else if (o.scenario == Options.Scenario.failover && expectedInFailover(k)) {
         continue; // the killed node: expected
       } else if (k.contains("connection refused") || k.contains("timed out") || k.contains("timeout")) {
         walls.add("the server's accept queue or its CPU (" + kind + ")");
