@@ -6,10 +6,11 @@
 #   loadtest/bench.sh                          # 10 000 WebSocket agents, one node (-Xmx1g)
 #   AGENTS=19000 loadtest/bench.sh             # one node at its file-descriptor limit
 #   AGENTS=100000 NODES=6 loadtest/bench.sh    # a cluster of six gateway processes
+#   NODES=3 SCENARIOS="connect fanout failover" loadtest/bench.sh   # and SIGKILL the last node mid-run
 #
 # Settings (environment): AGENTS (10000), NODES (1), RATE (2000 connects/s), GATEWAY_JVM
 # ("-Xmx1g"; the floor server gets the same), HOLD (10s), SETTLE (10s), CONNECT_TIMEOUT (180s), SCENARIOS
-# ("connect fanout"), OUT (loadtest/target/bench). Reports: $OUT/<scenario>.json and .txt;
+# ("connect fanout"; "failover" is optional and needs NODES > 1), OUT (loadtest/target/bench). Reports: $OUT/<scenario>.json and .txt;
 # gateway logs: $OUT/gateway-<n>.log.
 #
 # Above ~18 000 agents the simulator runs several worker processes and, above 20 000, connects
@@ -139,6 +140,13 @@ run() {
 for scenario in $SCENARIOS; do
   case $scenario in
     connect) run connect --floor --floor-jvm-args "$GATEWAY_JVM" ;;
+    failover)
+      if [[ $NODES -gt 1 ]]; then
+        # the last node is killed; the admin API is read on the first one that answers
+        run failover --admin "$(admins)"
+      else
+        echo "bench: failover needs NODES > 1; skipped" >&2
+      fi ;;
     *) run "$scenario" ;;
   esac
 done
@@ -153,6 +161,7 @@ for scenario in $SCENARIOS; do
       "  gateway heap/agent \(.gateway.heapBytesPerAgent // "n/a") B (\(.gateway.heapMethod // "-")), rss/agent \(.gateway.rssBytesPerAgent // "n/a") B, cpu/connect \(.gateway.cpuMsPerConnect // "n/a") ms",
       (if .floor then "  floor heap/agent \(.floor.heapBytesPerAgent // "n/a") B, ratioToFloor \(.ratioToFloor // "n/a")" else empty end),
       (if .fanout then "  fanout p50 \(.fanout.p50Ms // "n/a") ms, p99 \(.fanout.p99Ms // "n/a") ms, all applied \(.fanout.allAppliedMs // "n/a") ms (\(.fanout.applied)/\(.agents))" else empty end),
+      (if .failover then "  failover: node \(.failover.killedNode) killed with \(.failover.agentsOnKilledNode // "n/a") agents, all back \(.failover.allReconnectedSeconds // "n/a") s (p50 \(.failover.reconnectSeconds.p50 // "n/a") s, p99 \(.failover.reconnectSeconds.p99 // "n/a") s), cluster count restored \(.failover.fleetCountRestoredSeconds // "n/a") s, lost \(.failover.lost // "n/a")" else empty end),
       (if (.walls | length) > 0 then "  walls: \(.walls | join("; "))" else empty end)
     ] | .[]' "$f"
 done

@@ -13,6 +13,12 @@ interface Fleet extends AutoCloseable {
   /** Forgets earlier config reports; returns once every process has done so. */
   void armFanout();
 
+  /**
+   * Failover: from now on, every agent connected to target {@code targetIndex} (about to be killed)
+   * is timed from {@code killMicros} to its next connection; returns once every process has counted them.
+   */
+  void armFailover(int targetIndex, long killMicros);
+
   /** Every WebSocket agent drops its connection at once and reconnects straight away. */
   void storm();
 

@@ -20,10 +20,14 @@ import java.util.TreeMap;
  * @param failed agents that reported FAILED since the fanout was armed
  * @param lastReportMicros the latest of those reports (wall clock)
  * @param webSocketAgents how many of the agents speak WebSocket
+ * @param failoverAgents agents that were on the killed node when the failover was armed
+ * @param failoverReconnected of those, how many have connected again since
+ * @param failoverDoneMicros when the last of them connected again (0 while not)
  */
 record FleetStatus(int agents, int connected, int everConnected, long connects, Map<String, Long> errors,
     long rampDoneMicros, int stormPhase, int stormReconnected, long stormDoneMicros, int applied, int failed,
-    long lastReportMicros, int webSocketAgents) {
+    long lastReportMicros, int webSocketAgents, int failoverAgents, int failoverReconnected,
+    long failoverDoneMicros) {
 
   long errorCount() {
     return errors.values().stream().mapToLong(Long::longValue).sum();
@@ -35,7 +39,8 @@ record FleetStatus(int agents, int connected, int everConnected, long connects, 
         .put("rampDoneMicros", rampDoneMicros).put("stormPhase", stormPhase)
         .put("stormReconnected", stormReconnected).put("stormDoneMicros", stormDoneMicros)
         .put("applied", applied).put("failed", failed).put("lastReportMicros", lastReportMicros)
-        .put("webSocketAgents", webSocketAgents);
+        .put("webSocketAgents", webSocketAgents).put("failoverAgents", failoverAgents)
+        .put("failoverReconnected", failoverReconnected).put("failoverDoneMicros", failoverDoneMicros);
   }
 
   static FleetStatus fromJson(JsonObject o) {
@@ -44,14 +49,17 @@ record FleetStatus(int agents, int connected, int everConnected, long connects, 
     return new FleetStatus(o.getInteger("agents"), o.getInteger("connected"), o.getInteger("everConnected"),
         o.getLong("connects"), errors, o.getLong("rampDoneMicros"), o.getInteger("stormPhase"),
         o.getInteger("stormReconnected"), o.getLong("stormDoneMicros"), o.getInteger("applied"),
-        o.getInteger("failed"), o.getLong("lastReportMicros"), o.getInteger("webSocketAgents"));
+        o.getInteger("failed"), o.getLong("lastReportMicros"), o.getInteger("webSocketAgents"),
+        o.getInteger("failoverAgents", 0), o.getInteger("failoverReconnected", 0), o.getLong("failoverDoneMicros", 0L));
   }
 
   /** The sum of several processes' statuses: a time is known only when every process knows it. */
   static FleetStatus merge(Iterable<FleetStatus> parts) {
     int agents = 0, connected = 0, ever = 0, phase = Integer.MAX_VALUE, stormRe = 0, applied = 0, failed = 0, ws = 0;
     long connects = 0, rampDone = 0, stormDone = 0, lastReport = 0;
-    boolean rampKnown = true, stormKnown = true;
+    boolean rampKnown = true, stormKnown = true, failoverKnown = true;
+    int foAgents = 0, foRe = 0;
+    long foDone = 0;
     Map<String, Long> errors = new TreeMap<>();
     int n = 0;
     for (FleetStatus s : parts) {
@@ -71,11 +79,15 @@ record FleetStatus(int agents, int connected, int everConnected, long connects, 
       failed += s.failed;
       lastReport = Math.max(lastReport, s.lastReportMicros);
       ws += s.webSocketAgents;
+      foAgents += s.failoverAgents;
+      foRe += s.failoverReconnected;
+      failoverKnown &= s.failoverDoneMicros > 0;
+      foDone = Math.max(foDone, s.failoverDoneMicros);
     }
     if (n == 0) {
       phase = 0;
     }
     return new FleetStatus(agents, connected, ever, connects, errors, rampKnown ? rampDone : 0, phase, stormRe,
-        stormKnown ? stormDone : 0, applied, failed, lastReport, ws);
+        stormKnown ? stormDone : 0, applied, failed, lastReport, ws, foAgents, foRe, failoverKnown ? foDone : 0);
   }
 }

@@ -20,15 +20,13 @@ import java.util.ArrayDeque;
 final class HttpAgent extends SimAgent {
 
   private final HttpClient client;
-  private final Targets.Target target;
   private final ArrayDeque<AgentToServer> queued = new ArrayDeque<>(1);
   private boolean inFlight;
   private boolean open;
 
-  HttpAgent(AgentEnv env, Context context, int index, int globalIndex, HttpClient client, Targets.Target target) {
-    super(env, context, index, globalIndex);
+  HttpAgent(AgentEnv env, Context context, int index, int globalIndex, HttpClient client, Targets targets) {
+    super(env, context, index, globalIndex, targets);
     this.client = client;
-    this.target = target;
   }
 
   @Override
@@ -60,7 +58,7 @@ final class HttpAgent extends SimAgent {
     inFlight = true;
     int mine = attempt;
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST)
-        .setHost(target.host()).setPort(target.port()).setURI(target.path()).setSsl(target.tls())
+        .setHost(target().host()).setPort(target().port()).setURI(target().path()).setSsl(target().tls())
         .setTimeout(20_000)
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/x-protobuf");
     if (env.authorization != null) {

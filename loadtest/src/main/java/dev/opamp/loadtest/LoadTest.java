@@ -46,10 +46,6 @@ public final class LoadTest {
       if (o.isWorker()) {
         return WorkerMain.run(o);
       }
-      if (o.scenario == Options.Scenario.failover) {
-        System.err.println("opamp-loadtest: the failover scenario is not implemented yet");
-        return 2;
-      }
       JsonObject report = Runner.run(o, args);
       Report.printTable(report, System.out);
       if (o.report != null) {

@@ -96,10 +96,9 @@ final class LocalFleet implements Fleet {
       int g = first + i;
       Context ctx = contexts.get(i % contexts.size());
       int slot = g % sourceSlots;
-      Targets.Target target = targets.forAgent(g);
       SimAgent agent = http[i]
-          ? new HttpAgent(env, ctx, i, g, httpClients.get(slot), target)
-          : new WsAgent(env, ctx, i, g, wsClients.get(slot), target);
+          ? new HttpAgent(env, ctx, i, g, httpClients.get(slot), targets)
+          : new WsAgent(env, ctx, i, g, wsClients.get(slot), targets);
       agents.add(agent);
       if (!http[i]) {
         webSocketAgents.add(agent);
@@ -157,6 +156,11 @@ final class LocalFleet implements Fleet {
   @Override
   public void armFanout() {
     stats.armFanout();
+  }
+
+  @Override
+  public void armFailover(int targetIndex, long killMicros) {
+    stats.armFailover(targetIndex, killMicros);
   }
 
   @Override

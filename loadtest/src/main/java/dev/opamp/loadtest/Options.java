@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
         "  churn         ramp, then --churn-percent of the WebSocket agents drop and reconnect each second",
         "  soak          ramp, then hold for --duration watching errors and heartbeat round trips",
         "  floor-server  a bare Vert.x WebSocket echo server on --port (no OpAMP): the memory floor",
-        "  failover      not implemented yet (kill one node of a cluster mid-run); planned",
+        "  failover      ramp over several --target nodes, SIGKILL one (--kill-node, --gateway-pids); time until its",
+        "                agents are back on the others and the cluster's session count (GET /api/v1/nodes) is --agents",
         "Runs above ~" + Options.AGENTS_PER_PROCESS + " agents use several worker processes (one process may hold",
         "at most 20 000 open files) and, above 20 000, several local source addresses.",
         ""},
@@ -39,7 +40,7 @@ final class Options {
   enum TransportMode { ws, http, mix }
 
   @Option(names = "--scenario", paramLabel = "NAME", defaultValue = "connect",
-      description = "connect, fanout, storm, churn, soak, floor-server (failover: planned). Default: ${DEFAULT-VALUE}")
+      description = "connect, fanout, storm, churn, soak, failover, floor-server. Default: ${DEFAULT-VALUE}")
   String scenarioName;
 
   @Option(names = "--target", split = ",", paramLabel = "URL", defaultValue = "ws://127.0.0.1:4320/v1/opamp",
@@ -48,7 +49,8 @@ final class Options {
   List<String> targets;
 
   @Option(names = "--admin", paramLabel = "URL", defaultValue = "http://127.0.0.1:4321",
-      description = "the gateway's admin base URL (configs API for fanout). Default: ${DEFAULT-VALUE}")
+      description = "the gateway's admin base URL (configs API for fanout); failover: several, comma-separated, "
+          + "the first reachable is read. Default: ${DEFAULT-VALUE}")
   String admin;
 
   @Option(names = "--metrics", split = ",", paramLabel = "URL",
@@ -56,10 +58,14 @@ final class Options {
           + "default: --admin. 'none' reads nothing")
   List<String> metrics;
 
-  @Option(names = "--gateway-pid", split = ",", paramLabel = "PID",
+  @Option(names = {"--gateway-pid", "--gateway-pids"}, split = ",", paramLabel = "PID",
       description = "the gateway process id(s) on this machine: RSS and CPU from /proc, and heap after a full GC "
-          + "(jcmd PID GC.run)")
+          + "(jcmd PID GC.run); for failover, one per --target, in the same order")
   List<Long> gatewayPids = new ArrayList<>();
+
+  @Option(names = "--kill-node", paramLabel = "INDEX", defaultValue = "-1",
+      description = "failover: the index (0-based, in --target order) of the node to SIGKILL; default the last")
+  int killNode;
 
   @Option(names = "--agents", paramLabel = "N", defaultValue = "1000", description = "Default: ${DEFAULT-VALUE}")
   int agents;
@@ -223,7 +229,7 @@ final class Options {
       connectTimeout = Duration.ofMillis(3L * agents * 1000 / rate).plusSeconds(30);
     }
     if (metrics == null) {
-      metrics = List.of(admin);
+      metrics = List.of(admin.split(","));
     } else if (metrics.size() == 1 && metrics.get(0).equals("none")) {
       metrics = List.of();
     }
@@ -237,6 +243,21 @@ final class Options {
     }
     if (processes <= 0) {
       processes = (agents + AGENTS_PER_PROCESS - 1) / AGENTS_PER_PROCESS;
+    }
+    if (scenario == Scenario.failover) {
+      if (targets.size() < 2) {
+        throw new CommandLine.ParameterException(cl, "failover: give two or more --target URLs, one per node");
+      }
+      if (gatewayPids.size() != targets.size()) {
+        throw new CommandLine.ParameterException(cl, "failover: --gateway-pids must list one pid per --target, "
+            + "in the same order");
+      }
+      if (killNode < 0) {
+        killNode = targets.size() - 1;
+      }
+      if (killNode >= targets.size()) {
+        throw new CommandLine.ParameterException(cl, "--kill-node: between 0 and " + (targets.size() - 1));
+      }
     }
     try {
       SourceAddresses.parse(sourceAddresses, agents);

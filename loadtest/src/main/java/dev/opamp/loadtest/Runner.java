@@ -106,6 +106,7 @@ final class Runner {
         case storm -> storm(fleet);
         case churn -> churn(fleet);
         case soak -> soak(fleet);
+        case failover -> failover(fleet);
         default -> throw new IllegalStateException("not a fleet scenario: " + o.scenario);
       }
 
@@ -119,6 +120,10 @@ final class Runner {
       report.put("heartbeatRoundTrip", summary(histograms, "heartbeat"));
       if (o.scenario == Options.Scenario.storm || o.scenario == Options.Scenario.churn) {
         report.getJsonObject(o.scenarioName).put("reconnectLatency", summary(histograms, "reconnect"));
+      }
+      if (o.scenario == Options.Scenario.failover) {
+        report.getJsonObject("failover").put("reconnectSeconds",
+            seconds(Histograms.decode(histograms.getString("failover"))));
       }
       if (o.scenario == Options.Scenario.fanout) {
         JsonObject f = report.getJsonObject("fanout");
@@ -169,7 +174,7 @@ final class Runner {
 
   private void fanout(Fleet fleet) throws Exception {
     progress.stage("fanout");
-    AdminClient admin = new AdminClient(o.admin, o.adminTokenFile);
+    AdminClient admin = new AdminClient(o.admin.split(",")[0].trim(), o.adminTokenFile);
     fleet.armFanout();
     String name = "loadtest-" + o.runId;
     String yaml = AgentProfile.collectorYaml("fanout", o.configKib) + "# loadtest " + o.runId + " " + Instant.now() + "\n";
@@ -261,6 +266,105 @@ final class Runner {
     report.put("soak", soak);
   }
 
+  /**
+   * Failover: SIGKILL one node, then time its agents back on the others (the fleet's view) and the
+   * cluster's session count back to the fleet size (the admin API of a surviving node).
+   */
+  private void failover(Fleet fleet) {
+    progress.stage("failover");
+    int kill = o.killNode;
+    long pid = o.gatewayPids.get(kill);
+    JsonObject f = new JsonObject().put("killedNode", kill).put("killedTarget", o.targets.get(kill)).put("killedPid", pid);
+    report.put("failover", f);
+    List<AdminClient> admins = new java.util.ArrayList<>();
+    for (String url : o.admin.split(",")) {
+      admins.add(new AdminClient(url.trim(), o.adminTokenFile));
+    }
+    // The kill starts from a whole fleet (agents shed during the ramp may still be waiting to retry).
+    FleetStatus whole = await(fleet, st -> st.connected() >= st.agents(), o.connectTimeout);
+    if (whole.connected() < whole.agents()) {
+      notes.add("failover: only " + whole.connected() + " of " + whole.agents() + " agents connected at the kill");
+    }
+    int membersBefore = clusterSessions(admins)[1];
+    java.util.Optional<ProcessHandle> handle = ProcessHandle.of(pid);
+    if (handle.isEmpty()) {
+      notes.add("failover: no process " + pid + " to kill");
+      return;
+    }
+    long killMicros = Micros.now();
+    fleet.armFailover(kill, killMicros);
+    handle.get().destroyForcibly();
+    FleetStatus armed = fleet.status();
+    long deadline = System.nanoTime() + o.connectTimeout.toNanos();
+    long restoredMicros = 0;
+    FleetStatus s = armed;
+    // Both ends are bounded by --connect-timeout; the admin API is polled about every 200 ms.
+    while (System.nanoTime() < deadline && (s.failoverDoneMicros() == 0 || restoredMicros == 0)) {
+      if (restoredMicros == 0) {
+        int[] sm = clusterSessions(admins);
+        // Until the cluster has dropped the dead member, its last published count still adds up.
+        if (sm[0] >= o.agents && sm[1] > 0 && sm[1] < membersBefore) {
+          restoredMicros = Micros.now();
+        }
+      }
+      GatewayProbe.sleep(200);
+      s = fleet.status();
+    }
+    f.put("agentsOnKilledNode", s.failoverAgents()).put("reconnected", s.failoverReconnected());
+    if (s.failoverDoneMicros() > 0) {
+      f.put("allReconnectedSeconds", round((s.failoverDoneMicros() - killMicros) / 1e6));
+    } else {
+      notes.add("failover: " + (s.failoverAgents() - s.failoverReconnected()) + " agents of the killed node had not "
+          + "reconnected within --connect-timeout " + Durations.format(o.connectTimeout));
+    }
+    if (restoredMicros > 0) {
+      f.put("fleetCountRestoredSeconds", round((restoredMicros - killMicros) / 1e6));
+    } else {
+      notes.add("failover: the cluster's session count (GET /api/v1/nodes) was not back to " + o.agents
+          + " within --connect-timeout " + Durations.format(o.connectTimeout));
+    }
+    f.put("connectedAtEnd", s.connected()).put("lost", o.agents - s.connected());
+  }
+
+  /** {sessions summed over the nodes, members} from the first admin URL that answers; {-1, -1} when none does. */
+  private static int[] clusterSessions(List<AdminClient> admins) {
+    for (AdminClient a : admins) {
+      try {
+        AdminClient.Answer r = a.get("/api/v1/nodes", Duration.ofSeconds(2));
+        if (r.status() != 200) {
+          continue;
+        }
+        JsonArray nodes = new JsonObject(r.body()).getJsonArray("nodes", new JsonArray());
+        int sum = 0;
+        for (int i = 0; i < nodes.size(); i++) {
+          JsonObject sessions = nodes.getJsonObject(i).getJsonObject("sessions", new JsonObject());
+          sum += sessions.getInteger("websocket", 0) + sessions.getInteger("http", 0);
+        }
+        return new int[] {sum, nodes.size()};
+      } catch (java.io.IOException | RuntimeException e) {
+        // this node is down or slow: the next one
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    return new int[] {-1, -1};
+  }
+
+  private static boolean expectedInFailover(String kind) {
+    return kind.contains("connection refused") || kind.startsWith("closed by server");
+  }
+
+  /** p50/p99/max of a histogram in microseconds, in seconds. */
+  private static JsonObject seconds(Histogram h) {
+    JsonObject o = new JsonObject().put("count", h.getTotalCount());
+    if (h.getTotalCount() > 0) {
+      o.put("p50", round(h.getValueAtPercentile(50) / 1e6)).put("p99", round(h.getValueAtPercentile(99) / 1e6))
+          .put("max", round(h.getMaxValue() / 1e6));
+    }
+    return o;
+  }
+
   /** Polls the fleet until {@code done} holds or {@code timeout} passes; answers the last status. */
   private FleetStatus await(Fleet fleet, Predicate<FleetStatus> done, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -279,6 +383,11 @@ final class Runner {
     JsonObject f = report.getJsonObject("fanout");
     boolean short2 = f != null && !f.containsKey("allAppliedMs");
     boolean errors = report.getLong("errors", 0L) > 0;
+    if (o.scenario == Options.Scenario.failover) {
+      // Refused connections and dropped sockets are what killing a node causes; only other errors count.
+      errors = report.getJsonObject("errorsByKind", new JsonObject()).fieldNames().stream()
+          .anyMatch(k -> !expectedInFailover(k.toLowerCase(java.util.Locale.ROOT)));
+    }
     Long achieved = report.getLong("connectRate");
     boolean slow = achieved != null && achieved < 0.8 * Math.min(o.rate, o.agents);
     if (slow) {
@@ -294,6 +403,8 @@ final class Runner {
         walls.add("file descriptors: a process may hold 20 000; use more --processes (simulator) or gateway nodes");
       } else if (k.contains("cannot assign requested address") || k.contains("address already in use")) {
         walls.add("local ports: ~28 000 per source address; add --source-addresses");
+      } else if (o.scenario == Options.Scenario.failover && expectedInFailover(k)) {
+        continue; // the killed node: expected
       } else if (k.contains("connection refused") || k.contains("timed out") || k.contains("timeout")) {
         walls.add("the server's accept queue or its CPU (" + kind + ")");
       } else if (k.contains("unavailable") || k.contains("503")) {

@@ -31,6 +31,9 @@ abstract class SimAgent {
   final Context context;
   final int index;
   final int globalIndex;
+  private final Targets targets;
+  /** The target this agent connects to: its own by index, the next one after a refused connection. */
+  private int targetIndex;
   private final long startNanos = System.currentTimeMillis() * 1_000_000L;
   ByteString uid = InstanceUids.newUuidV7();
   private long sequence;
@@ -51,15 +54,22 @@ abstract class SimAgent {
   int attempt;
   boolean stopped;
 
-  SimAgent(AgentEnv env, Context context, int index, int globalIndex) {
+  SimAgent(AgentEnv env, Context context, int index, int globalIndex, Targets targets) {
     this.env = env;
     this.context = context;
     this.index = index;
     this.globalIndex = globalIndex;
+    this.targets = targets;
+    this.targetIndex = targets.indexForAgent(globalIndex);
     this.effective = env.profile.initialConfig(globalIndex);
   }
 
   abstract boolean isWebSocket();
+
+  /** The endpoint of the next connection attempt. */
+  final Targets.Target target() {
+    return targets.get(targetIndex);
+  }
 
   /** For debugging: the connection's state. */
   abstract String transportState();
@@ -133,7 +143,7 @@ abstract class SimAgent {
       boolean first = !everConnected;
       everConnected = true;
       boolean afterStorm = isWebSocket() && connectionPhase > 0 && connectionPhase == env.stormPhase;
-      env.stats.connectedUp(first, afterStorm, latency, reconnecting);
+      env.stats.connectedUp(index, targetIndex, first, afterStorm, latency, reconnecting);
       scheduleHeartbeat(true);
     } else if (heartbeatSentNanos != 0 && !m.hasRemoteConfig()) {
       env.stats.heartbeatRoundTrip((System.nanoTime() - heartbeatSentNanos) / 1000);
@@ -218,13 +228,17 @@ abstract class SimAgent {
     heartbeatSentNanos = 0;
     if (connected) {
       connected = false;
-      env.stats.connectedDown();
+      env.stats.connectedDown(index);
     }
   }
 
   /** A connection attempt or a connection failed: count it and try again after a backoff. */
   final void failed(String kind) {
     env.stats.error(kind);
+    if (kind.startsWith("connect: ") || kind.startsWith("http: ")) {
+      // The endpoint is unreachable (a node gone): the next attempt goes to the next target, round-robin.
+      targetIndex = (targetIndex + 1) % targets.size();
+    }
     lost();
     retryAfter(backoffMillis());
   }

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.ConcurrentHistogram;
@@ -35,6 +36,16 @@ final class Stats {
   private final AtomicInteger failed = new AtomicInteger();
   private final AtomicLong lastReportMicros = new AtomicLong();
 
+  /** Per agent: 1 + the index of the target it is connected to, 0 while not connected. */
+  private final AtomicIntegerArray connectedTo;
+  /** Per agent: 1 while it was on the killed node and has not connected again since the kill. */
+  private final AtomicIntegerArray failoverPending;
+  private final AtomicInteger failoverAgents = new AtomicInteger();
+  private final AtomicInteger failoverReconnected = new AtomicInteger();
+  private volatile long failoverKillMicros;
+  private volatile long failoverDoneMicros;
+  final ConcurrentHistogram failoverLatency = Histograms.concurrent();
+
   final ConcurrentHistogram connectLatency = Histograms.concurrent();
   final ConcurrentHistogram reconnectLatency = Histograms.concurrent();
   final ConcurrentHistogram heartbeatRoundTrip = Histograms.concurrent();
@@ -43,6 +54,8 @@ final class Stats {
     this.agents = agents;
     this.webSocketAgents = webSocketAgents;
     this.reportedAtMicros = new long[agents];
+    this.connectedTo = new AtomicIntegerArray(agents);
+    this.failoverPending = new AtomicIntegerArray(agents);
   }
 
   void error(String kind) {
@@ -50,9 +63,17 @@ final class Stats {
   }
 
   /** An agent's connection got its first answer; {@code first} for the agent's first connection ever. */
-  void connectedUp(boolean first, boolean afterStorm, long latencyMicros, boolean reconnect) {
+  void connectedUp(int agent, int target, boolean first, boolean afterStorm, long latencyMicros, boolean reconnect) {
     connects.increment();
     connected.incrementAndGet();
+    connectedTo.set(agent, target + 1);
+    if (failoverPending.compareAndSet(agent, 1, 0)) {
+      long now = Micros.now();
+      Histograms.record(failoverLatency, now - failoverKillMicros);
+      if (failoverReconnected.incrementAndGet() == failoverAgents.get()) {
+        failoverDoneMicros = now;
+      }
+    }
     Histograms.record(reconnect ? reconnectLatency : connectLatency, latencyMicros);
     if (first && everConnected.incrementAndGet() == agents) {
       rampDoneMicros = Micros.now();
@@ -62,8 +83,27 @@ final class Stats {
     }
   }
 
-  void connectedDown() {
+  void connectedDown(int agent) {
     connected.decrementAndGet();
+    connectedTo.set(agent, 0);
+  }
+
+  /** Failover: the agents connected to {@code target} now are timed from {@code killMicros} to their next connection. */
+  synchronized void armFailover(int target, long killMicros) {
+    failoverKillMicros = killMicros;
+    failoverDoneMicros = 0;
+    failoverReconnected.set(0);
+    int n = 0;
+    for (int i = 0; i < agents; i++) {
+      if (connectedTo.get(i) == target + 1) {
+        failoverPending.set(i, 1);
+        n++;
+      }
+    }
+    failoverAgents.set(n);
+    if (n == 0 || failoverReconnected.get() >= n) {
+      failoverDoneMicros = Math.max(killMicros, Micros.now());
+    }
   }
 
   int stormPhase() {
@@ -107,7 +147,7 @@ final class Stats {
     errors.forEach((k, v) -> e.put(k, v.sum()));
     return new FleetStatus(agents, connected.get(), everConnected.get(), connects.sum(), e, rampDoneMicros,
         stormPhase.get(), stormReconnected.get(), stormDoneMicros, applied.get(), failed.get(),
-        lastReportMicros.get(), webSocketAgents);
+        lastReportMicros.get(), webSocketAgents, failoverAgents.get(), failoverReconnected.get(), failoverDoneMicros);
   }
 
   /** The histograms, with the fanout one measured from {@code putMicros} (none when 0). */
@@ -124,6 +164,7 @@ final class Stats {
         .put("connect", Histograms.encode(connectLatency))
         .put("reconnect", Histograms.encode(reconnectLatency))
         .put("heartbeat", Histograms.encode(heartbeatRoundTrip))
-        .put("fanout", Histograms.encode(fanout));
+        .put("fanout", Histograms.encode(fanout))
+        .put("failover", Histograms.encode(failoverLatency));
   }
 }

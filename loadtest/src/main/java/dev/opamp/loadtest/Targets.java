@@ -57,7 +57,19 @@ final class Targets {
 
   /** The target of the agent with this global index. */
   Target forAgent(int globalIndex) {
-    return targets.get(globalIndex % targets.size());
+    return targets.get(indexForAgent(globalIndex));
+  }
+
+  int indexForAgent(int globalIndex) {
+    return globalIndex % targets.size();
+  }
+
+  Target get(int index) {
+    return targets.get(index);
+  }
+
+  int size() {
+    return targets.size();
   }
 
   List<Target> all() {

@@ -143,6 +143,18 @@ final class WorkerFleet implements Fleet {
   }
 
   @Override
+  public void armFailover(int targetIndex, long killMicros) {
+    sendAll("failover " + targetIndex + " " + killMicros);
+    try {
+      for (Worker w : workers) {
+        w.await("failoverArmed", 60);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
   public void storm() {
     sendAll("storm");
   }

@@ -51,6 +51,10 @@ final class WorkerMain {
           fleet.armFanout();
           emit(out, new JsonObject().put("t", "armed"));
         }
+        case "failover" -> {
+          fleet.armFailover(Integer.parseInt(cmd[1]), Long.parseLong(cmd[2]));
+          emit(out, new JsonObject().put("t", "failoverArmed"));
+        }
         case "storm" -> fleet.storm();
         case "churn" -> fleet.churn(Double.parseDouble(cmd[1]));
         case "histograms" -> emit(out, fleet.histograms(Long.parseLong(cmd[1])).put("t", "histograms"));

@@ -13,13 +13,11 @@ import io.vertx.core.http.WebSocketConnectOptions;
 final class WsAgent extends SimAgent {
 
   private final WebSocketClient client;
-  private final Targets.Target target;
   private WebSocket ws;
 
-  WsAgent(AgentEnv env, Context context, int index, int globalIndex, WebSocketClient client, Targets.Target target) {
-    super(env, context, index, globalIndex);
+  WsAgent(AgentEnv env, Context context, int index, int globalIndex, WebSocketClient client, Targets targets) {
+    super(env, context, index, globalIndex, targets);
     this.client = client;
-    this.target = target;
   }
 
   @Override
@@ -37,7 +35,7 @@ final class WsAgent extends SimAgent {
   void open() {
     int mine = attempt;
     WebSocketConnectOptions options = new WebSocketConnectOptions()
-        .setHost(target.host()).setPort(target.port()).setURI(target.path()).setSsl(target.tls())
+        .setHost(target().host()).setPort(target().port()).setURI(target().path()).setSsl(target().tls())
         .setTimeout(20_000);
     if (env.authorization != null) {
       options.addHeader("Authorization", env.authorization);
