@@ -16,9 +16,10 @@ import dev.opamp.gateway.config.GatewaySettings;
 import dev.opamp.gateway.config.SettingsException;
 import dev.opamp.gateway.fleet.FleetStore;
 import dev.opamp.gateway.metrics.GatewayMetrics;
+import dev.opamp.gateway.protocol.OfferFanout;
 import dev.opamp.gateway.protocol.OpampProtocol;
+import dev.opamp.gateway.protocol.RemoteConfigOffer;
 import dev.opamp.gateway.remoteconfig.ConfigCatalog;
-import dev.opamp.gateway.remoteconfig.ConfigFanout;
 import dev.opamp.gateway.remoteconfig.ConfigRepository;
 import dev.opamp.gateway.remoteconfig.RolloutDriver;
 import dev.opamp.gateway.remoteconfig.RolloutRepository;
@@ -84,9 +85,10 @@ public final class GatewayNode {
       RolloutRepository rolloutStore = new RolloutRepository(vertx, hazelcast, configs);
       ConfigCatalog catalog = new ConfigCatalog(vertx, configs, rolloutStore);
       RolloutDriver rollouts = new RolloutDriver(vertx, hazelcast, rolloutStore, configs, fleet);
-      ConfigFanout fanout = new ConfigFanout(vertx, fleet, sessions, cluster.nodeName());
-      catalog.onChange(fanout::configsChanged);
-      OpampProtocol protocol = new OpampProtocol(cluster.nodeName(), fleet, sessions, metrics, router, catalog);
+      OfferFanout fanout = new OfferFanout(vertx, fleet, sessions, cluster.nodeName());
+      catalog.onChange(fanout::desiredStateChanged);
+      OpampProtocol protocol = new OpampProtocol(cluster.nodeName(), fleet, sessions, metrics, router,
+          List.of(new RemoteConfigOffer(catalog, fleet)));
       NodeDirectory directory = new NodeDirectory(vertx, hazelcast, local, fleet, settings.agentRetention());
       List<ApiResource> api = List.of(new AgentsResource(fleet), new CommandsResource(fleet, router),
           new NodesResource(vertx, directory, router), new ConfigsResource(configs, catalog::reload),

@@ -6,7 +6,6 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import com.hazelcast.query.Predicate;
 import dev.opamp.gateway.fleet.proto.AgentRecord;
-import dev.opamp.gateway.fleet.proto.DesiredConfig;
 import dev.opamp.gateway.proto.EffectiveConfig;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -53,9 +52,12 @@ public final class FleetStore {
     return onCaller(agents.submitToKey(key, new ReportMerge(report, System.currentTimeMillis())));
   }
 
-  /** Records which config the gateway wants the agent to run. */
-  public Future<Boolean> setDesiredConfig(String key, DesiredConfig desired) {
-    return onCaller(agents.submitToKey(key, new SetDesiredConfig(desired)));
+  /**
+   * Records one part of what the gateway wants the agent to have: {@code fieldNumber} names an
+   * {@link AgentRecord} field and {@code carrier} holds its new value. True if it changed.
+   */
+  public Future<Boolean> setDesired(String key, int fieldNumber, AgentRecord carrier) {
+    return onCaller(agents.submitToKey(key, new SetDesiredPart(fieldNumber, carrier)));
   }
 
   /** Every record matching {@code query}, by key (a cluster-wide scan, on a worker thread). */

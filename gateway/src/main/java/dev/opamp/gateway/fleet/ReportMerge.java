@@ -44,14 +44,26 @@ public final class ReportMerge implements EntryProcessor<String, AgentRecord, Re
         merged.getAvailableComponents().getComponentsCount() > 0,
         !merged.getEffectiveConfigHash().isEmpty(),
         displacedHolder(stored, delta),
-        delta.hasConnection() || delta.hasDescription() ? context(merged) : null);
+        offersMayChange(delta) ? offerView(merged) : null);
   }
 
-  private static ReportOutcome.AgentContext context(AgentRecord merged) {
-    return new ReportOutcome.AgentContext(
-        merged.hasDescription() ? merged.getDescription().toByteArray() : null,
-        merged.getDesiredConfig().toByteArray(),
-        merged.hasRemoteConfigStatus() ? merged.getRemoteConfigStatus().toByteArray() : null);
+  /**
+   * A new session, a new description (selectors match on it) or a status an offer answers
+   * (a certificate request, package statuses) may change what the agent should be offered.
+   */
+  private static boolean offersMayChange(AgentRecord delta) {
+    return delta.hasConnection() || delta.hasDescription() || delta.hasConnectionSettingsRequest()
+        || delta.hasPackageStatuses() || delta.hasConnectionSettingsStatus();
+  }
+
+  private static byte[] offerView(AgentRecord merged) {
+    return merged.toBuilder()
+        .clearHealth()
+        .clearAvailableComponents()
+        .clearCustomCapabilities()
+        .clearLastCustomMessage()
+        .build()
+        .toByteArray();
   }
 
   /** The live session the report's new connection displaces, if any. */

@@ -15,8 +15,9 @@ import java.io.Serializable;
  * @param hasEffectiveConfig after the merge, the record holds an effective config
  * @param previousHolder the connection the record named before this report, if the report
  *     names a new one and the old one was live: a session elsewhere that is now stale
- * @param context what the session needs to decide the agent's config, given when the report
- *     opened a session or changed the description; null otherwise
+ * @param offerView the stored record without the parts no offer depends on (health, components,
+ *     custom messages), as protobuf bytes: given when the report opened a session or changed a
+ *     part that offers depend on, so the session can work out what to offer; null otherwise
  */
 public record ReportOutcome(
     boolean existed,
@@ -26,12 +27,8 @@ public record ReportOutcome(
     boolean hasComponentDetails,
     boolean hasEffectiveConfig,
     Holder previousHolder,
-    AgentContext context)
+    byte[] offerView)
     implements Serializable {
-
-  /** The stored parts a session needs to work out which config the agent should run. */
-  public record AgentContext(byte[] description, byte[] desiredConfig, byte[] remoteConfigStatus)
-      implements Serializable {}
 
   /** A node and session epoch that held an agent. */
   public record Holder(String node, long epoch) implements Serializable {}

@@ -6,6 +6,7 @@ import dev.opamp.gateway.session.AgentChannel;
 import dev.opamp.gateway.session.AgentConnectionHandler;
 import dev.opamp.gateway.session.ConnectionAcceptor;
 import dev.opamp.gateway.session.SessionRegistry;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -19,19 +20,19 @@ public final class OpampProtocol implements ConnectionAcceptor {
   private final SessionRegistry sessions;
   private final GatewayMetrics metrics;
   private final StaleSessions staleSessions;
-  private final RemoteConfigs remoteConfigs;
+  private final List<AgentOffer> offers;
   private final long firstEpoch = System.currentTimeMillis() << 16;
   // Epochs order the sessions that ever held an agent; start from the clock so restarts keep growing.
   private final AtomicLong epochs = new AtomicLong(firstEpoch);
 
   public OpampProtocol(String nodeName, FleetStore fleet, SessionRegistry sessions, GatewayMetrics metrics,
-      StaleSessions staleSessions, RemoteConfigs remoteConfigs) {
+      StaleSessions staleSessions, List<AgentOffer> offers) {
     this.nodeName = nodeName;
     this.fleet = fleet;
     this.sessions = sessions;
     this.metrics = metrics;
     this.staleSessions = staleSessions;
-    this.remoteConfigs = remoteConfigs;
+    this.offers = List.copyOf(offers);
   }
 
   /** Every session of this run has an epoch at least this; records naming older ones on this node are stale. */
@@ -64,7 +65,7 @@ public final class OpampProtocol implements ConnectionAcceptor {
     return staleSessions;
   }
 
-  RemoteConfigs remoteConfigs() {
-    return remoteConfigs;
+  List<AgentOffer> offers() {
+    return offers;
   }
 }

@@ -5,14 +5,10 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.opamp.gateway.fleet.ReportOutcome;
 import dev.opamp.gateway.fleet.proto.AgentRecord;
 import dev.opamp.gateway.fleet.proto.Connection;
-import dev.opamp.gateway.fleet.proto.DesiredConfig;
 import dev.opamp.gateway.proto.AgentCapabilities;
-import dev.opamp.gateway.proto.AgentDescription;
 import dev.opamp.gateway.proto.AgentIdentification;
-import dev.opamp.gateway.proto.AgentRemoteConfig;
 import dev.opamp.gateway.proto.AgentToServer;
 import dev.opamp.gateway.proto.AgentToServerFlags;
-import dev.opamp.gateway.proto.RemoteConfigStatus;
 import dev.opamp.gateway.proto.ServerToAgent;
 import dev.opamp.gateway.proto.ServerToAgentFlags;
 import dev.opamp.gateway.session.AgentChannel;
@@ -21,6 +17,7 @@ import dev.opamp.gateway.session.LiveSession;
 import dev.opamp.gateway.session.Transport;
 import io.vertx.core.Future;
 import java.time.Duration;
+import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -37,7 +34,6 @@ final class ProtocolSession implements AgentConnectionHandler, LiveSession {
   private static final long REPORT_COMPONENTS = ServerToAgentFlags.ServerToAgentFlags_ReportAvailableComponents_VALUE;
 
   private static final long SHED_GRACE_MILLIS = 5000;
-  private static final long ACCEPTS_REMOTE_CONFIG = AgentCapabilities.AgentCapabilities_AcceptsRemoteConfig_VALUE;
   /** How long an HTTP agent's last sequence number is remembered after its last poll. */
   private static final Duration HTTP_SEQUENCE_MEMORY = Duration.ofHours(1);
   private static final short GOING_AWAY = 1001;
@@ -58,10 +54,8 @@ final class ProtocolSession implements AgentConnectionHandler, LiveSession {
   private boolean askedForMissingState;
   private boolean closed;
   private final StatusFingerprints reported = new StatusFingerprints();
-  /** The config hash the agent last reported having (applied, applying or failed). */
-  private ByteString reportedConfigHash = ByteString.EMPTY;
-  /** The config hash offered on this connection; each is offered once per connection. */
-  private ByteString offeredConfigHash = ByteString.EMPTY;
+  /** This connection's memory of each kind of offer (config, connection settings, packages). */
+  private final List<AgentOffer.Session> offers;
   private ByteString lastEffectiveConfigHash = ByteString.EMPTY;
   private long lastEffectiveConfigFingerprint;
 
@@ -69,6 +63,7 @@ final class ProtocolSession implements AgentConnectionHandler, LiveSession {
     this.protocol = protocol;
     this.channel = channel;
     this.epoch = epoch;
+    this.offers = protocol.offers().stream().map(AgentOffer::open).toList();
   }
 
   @Override
@@ -78,8 +73,8 @@ final class ProtocolSession implements AgentConnectionHandler, LiveSession {
         .setCapabilities(ServerCapabilitySet.CURRENT);
     resolveIdentity(message, reply);
     agentCapabilities = message.getCapabilities();
-    if (message.hasRemoteConfigStatus()) {
-      reportedConfigHash = message.getRemoteConfigStatus().getLastRemoteConfigHash();
+    for (AgentOffer.Session offer : offers) {
+      offer.reported(message);
     }
 
     return sequenceGap(message).compose(gap -> answer(message, reply, gap));
@@ -215,56 +210,20 @@ final class ProtocolSession implements AgentConnectionHandler, LiveSession {
       if (closed || key == null) {
         return;
       }
-      if (record.hasRemoteConfigStatus() && reportedConfigHash.isEmpty()) {
-        reportedConfigHash = record.getRemoteConfigStatus().getLastRemoteConfigHash();
-      }
-      AgentRemoteConfig offer = reconsider(record.hasDescription() ? record.getDescription() : null,
-          record.getDesiredConfig());
-      if (offer != null) {
-        channel.push(ServerToAgent.newBuilder()
-            .setInstanceUid(uid)
-            .setCapabilities(ServerCapabilitySet.CURRENT)
-            .setRemoteConfig(offer)
-            .build());
+      ServerToAgent.Builder due = ServerToAgent.newBuilder();
+      addOffers(record, due);
+      if (!due.build().equals(ServerToAgent.getDefaultInstance())) {
+        channel.push(due.setInstanceUid(uid).setCapabilities(ServerCapabilitySet.CURRENT).build());
       }
     });
   }
 
-  private AgentRemoteConfig reconsider(ReportOutcome.AgentContext context) {
-    try {
-      if (context.remoteConfigStatus() != null && reportedConfigHash.isEmpty()) {
-        reportedConfigHash = RemoteConfigStatus.parseFrom(context.remoteConfigStatus()).getLastRemoteConfigHash();
-      }
-      AgentDescription description = context.description() == null
-          ? null : AgentDescription.parseFrom(context.description());
-      return reconsider(description, DesiredConfig.parseFrom(context.desiredConfig()));
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("corrupt agent context from the fleet", e);
+  /** Asks every kind of offer what the agent, as stored, should be offered now. */
+  private void addOffers(AgentRecord stored, ServerToAgent.Builder reply) {
+    AgentOffer.Target target = new AgentOffer.Target(uid, key, agentCapabilities, stored);
+    for (AgentOffer.Session offer : offers) {
+      offer.offer(target, reply);
     }
-  }
-
-  /**
-   * Works out the agent's config again; records it when it changed, and answers the offer to send
-   * (null when the agent does not accept remote config, already has it, reported it failed, or
-   * was already offered it on this connection: no retry loops).
-   */
-  private AgentRemoteConfig reconsider(AgentDescription description, DesiredConfig stored) {
-    RemoteConfigs.Resolution resolution = protocol.remoteConfigs().resolve(description, uid);
-    DesiredConfig desired = resolution.desired();
-    if (!desired.equals(stored)) {
-      protocol.fleet().setDesiredConfig(key, desired).onFailure(e ->
-          LOG.log(Level.WARNING, "could not record the desired config of agent " + key + ": " + e));
-    }
-    AgentRemoteConfig offer = resolution.offer();
-    if (offer == null || (agentCapabilities & ACCEPTS_REMOTE_CONFIG) == 0) {
-      return null;
-    }
-    ByteString hash = offer.getConfigHash();
-    if (hash.equals(reportedConfigHash) || hash.equals(offeredConfigHash)) {
-      return null;
-    }
-    offeredConfigHash = hash;
-    return offer;
   }
 
   /**
@@ -384,10 +343,11 @@ final class ProtocolSession implements AgentConnectionHandler, LiveSession {
   private ServerToAgent afterWrite(AgentToServer message, ReportOutcome outcome, ServerToAgent.Builder reply) {
     protocol.metrics().fleetWrite(outcome.changed() ? "changed" : "unchanged");
     connectionRecorded = true;
-    if (outcome.context() != null) {
-      AgentRemoteConfig offer = reconsider(outcome.context());
-      if (offer != null) {
-        reply.setRemoteConfig(offer);
+    if (outcome.offerView() != null) {
+      try {
+        addOffers(AgentRecord.parseFrom(outcome.offerView()), reply);
+      } catch (InvalidProtocolBufferException e) {
+        throw new IllegalStateException("corrupt agent record from the fleet", e);
       }
     }
     if (outcome.previousHolder() != null) {

@@ -1,4 +1,4 @@
-package dev.opamp.gateway.remoteconfig;
+package dev.opamp.gateway.protocol;
 
 import dev.opamp.gateway.fleet.FleetStore;
 import dev.opamp.gateway.fleet.HeldByNode;
@@ -14,13 +14,14 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * When the active configs change, offers each agent this node holds what it now needs: one
+ * When desired state changes (configs, connection settings, packages), offers each agent this
+ * node holds what it now needs: one
  * query for this node's agents (never one cluster call per agent), then the sessions are
  * refreshed in paced batches so a fan-out to many agents never stalls the event loops.
  */
-public final class ConfigFanout {
+public final class OfferFanout {
 
-  private static final Logger LOG = Logger.getLogger(ConfigFanout.class.getName());
+  private static final Logger LOG = Logger.getLogger(OfferFanout.class.getName());
   /** Sessions refreshed per batch, and the pause between batches. */
   private static final int BATCH = 500;
   private static final long PAUSE_MILLIS = 5;
@@ -33,7 +34,7 @@ public final class ConfigFanout {
   private final AtomicBoolean running = new AtomicBoolean();
   private final AtomicBoolean again = new AtomicBoolean();
 
-  public ConfigFanout(Vertx vertx, FleetStore fleet, SessionRegistry sessions, String nodeName) {
+  public OfferFanout(Vertx vertx, FleetStore fleet, SessionRegistry sessions, String nodeName) {
     this.vertx = vertx;
     this.fleet = fleet;
     this.sessions = sessions;
@@ -41,14 +42,14 @@ public final class ConfigFanout {
   }
 
   /** Starts a fan-out; a change during one makes exactly one more run after it. */
-  public void configsChanged() {
+  public void desiredStateChanged() {
     if (!running.compareAndSet(false, true)) {
       again.set(true);
       return;
     }
     fleet.records(new HeldByNode(nodeName)).onComplete(r -> {
       if (r.failed()) {
-        LOG.log(Level.WARNING, "config fan-out on " + nodeName + " could not read its agents; retrying", r.cause());
+        LOG.log(Level.WARNING, "offer fan-out on " + nodeName + " could not read its agents; retrying", r.cause());
         again.set(true); // the cluster may be moving partitions (a node left): try again shortly
         vertx.setTimer(RETRY_MILLIS, id -> finished());
         return;
@@ -76,7 +77,7 @@ public final class ConfigFanout {
   private void finished() {
     running.set(false);
     if (again.getAndSet(false)) {
-      configsChanged();
+      desiredStateChanged();
     }
   }
 }
