@@ -75,12 +75,25 @@ public final class GatewayNode {
     return start(vertx, settings).onFailure(e -> vertx.close());
   }
 
+  /**
+   * Starts a node whose OpAMP port judges client certificates by {@code clientCertificates}
+   * (trust anchors and revocations) instead of the gateway's own; tests use it.
+   */
+  public static Future<GatewayNode> start(GatewaySettings settings, ClientCertificatePolicy clientCertificates) {
+    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+    return start(vertx, settings, clientCertificates).onFailure(e -> vertx.close());
+  }
+
   static Future<GatewayNode> start(Vertx vertx, GatewaySettings settings) {
+    // The credentials side's policy (gateway CA, revocations) plugs in here.
+    return start(vertx, settings, ClientCertificatePolicy.NONE);
+  }
+
+  private static Future<GatewayNode> start(Vertx vertx, GatewaySettings settings,
+      ClientCertificatePolicy clientCertificates) {
     SessionRegistry sessions = new SessionRegistry();
     GatewayMetrics metrics = new GatewayMetrics(sessions, settings.nodeName());
     metrics.receiveBudgetLimit(settings.receiveBudgetBytes());
-    // The credentials side's policy (gateway CA, revocations) plugs in here.
-    ClientCertificatePolicy clientCertificates = ClientCertificatePolicy.NONE;
     // PEM files are checked before anything starts: a bad one stops the start with its flag named.
     return GatewayTls.load(vertx, settings, clientCertificates, metrics)
         .compose(tls -> start(vertx, settings, sessions, metrics, tls));
