@@ -25,19 +25,21 @@ final class CertificateBinding {
    */
   String refusal(X509Certificate peer, ByteString sent, ByteString sessionUid) {
     String certified = keyOf(peer);
+    if (certified != null && InstanceUids.isValid(sent)) {
+      boolean own = InstanceUids.key(sent).equals(certified);
+      boolean assignedHere = sent.equals(sessionUid) && certified.equals(assignedFor);
+      if (!own && !assignedHere) {
+        return "the client certificate was issued to agent " + certified;
+      }
+    }
     if (boundKey != null && !boundKey.equals(certified)) {
-      return "this session belongs to the certificate of agent " + boundKey;
+      return certified == null ? "this session belongs to a client certificate of agent " + boundKey
+          : "the client certificate was issued to agent " + certified;
     }
-    if (certified == null) {
-      return null;
+    if (certified != null) {
+      boundKey = certified; // an invalid uid is replaced by one the server assigns to this agent
     }
-    boundKey = certified;
-    if (!InstanceUids.isValid(sent)) {
-      return null; // the server assigns one
-    }
-    boolean own = InstanceUids.key(sent).equals(certified);
-    boolean assignedHere = sent.equals(sessionUid) && certified.equals(assignedFor);
-    return own || assignedHere ? null : "the client certificate was issued to agent " + certified;
+    return null;
   }
 
   /** The server assigned this session a uid: the bound agent may use it. */
