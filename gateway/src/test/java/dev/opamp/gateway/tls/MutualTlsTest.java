@@ -21,6 +21,7 @@ import dev.opamp.gateway.testing.RawWebSocketAgent;
 import dev.opamp.gateway.testing.TestGateway;
 import dev.opamp.gateway.testing.TestPki;
 import io.vertx.core.MultiMap;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,6 +39,7 @@ class MutualTlsTest {
   private static TestPki gatewayCa;
   private static TestPki operator;
   private static RevocableTestPolicy policy;
+  private static Path bundle;
   private static TestGateway gateway;
 
   @BeforeAll
@@ -47,10 +49,12 @@ class MutualTlsTest {
     operator = TestPki.create("operator");
     policy = new RevocableTestPolicy(gatewayCa.caCertificate());
     TestPki.Issued server = serverPki.server("opamp");
+    bundle = TestPki.bundle(operator.dir().resolve("bundle.pem"), operator.caCertificate());
     gateway = TestGateway.start(TestGateway.testSettings()
         .opampTlsCert(server.certFile()).opampTlsKey(server.keyFile())
         .opampClientAuth(ClientAuthentication.REQUIRED)
-        .opampClientCa(operator.caFile())
+        .opampClientCa(bundle)
+        .tlsReloadInterval(Duration.ofMillis(200))
         .build(), null, policy);
   }
 
@@ -87,6 +91,34 @@ class MutualTlsTest {
       try (RawWebSocketAgent agent = gateway.webSocketAgent(presenting(ops))) {
         assertServed(agent.exchange(fullState(uid, 1, "operator-" + i)));
       }
+    }
+  }
+
+  @Test
+  void newAnchorsInTheBundleOrThePolicyAreTrustedWithoutRestart() throws Exception {
+    TestPki secondOperator = TestPki.create("operator-2");
+    ClientTls fromSecondOperator = presenting(secondOperator.client("ops-2"));
+    assertThrows(Exception.class, () -> gateway.webSocketAgent(fromSecondOperator));
+    TestPki.bundle(bundle, operator.caCertificate(), secondOperator.caCertificate());
+    Poll.until("the bundle's new CA to be trusted", Duration.ofSeconds(10), () -> {
+      try (RawWebSocketAgent agent = gateway.webSocketAgent(fromSecondOperator)) {
+        return !agent.exchange(fullState(newUid(), 1, "ops-2")).hasErrorResponse();
+      }
+    }, served -> served);
+
+    TestPki nextGatewayCa = TestPki.create("gateway-ca-next");
+    ByteString uid = newUid();
+    ClientTls fromNextCa = presenting(nextGatewayCa.agent("next", key(uid)));
+    assertThrows(Exception.class, () -> gateway.webSocketAgent(fromNextCa));
+    policy.trust(nextGatewayCa.caCertificate());
+    Poll.until("the policy's new anchor to be trusted", Duration.ofSeconds(10), () -> {
+      try (RawWebSocketAgent agent = gateway.webSocketAgent(fromNextCa)) {
+        return !agent.exchange(fullState(uid, 1, "next-ca")).hasErrorResponse();
+      }
+    }, served -> served);
+    // The first operator's CA is still trusted.
+    try (RawWebSocketAgent agent = gateway.webSocketAgent(presenting(operator.client("ops-1")))) {
+      assertServed(agent.exchange(fullState(newUid(), 1, "ops-1")));
     }
   }
 

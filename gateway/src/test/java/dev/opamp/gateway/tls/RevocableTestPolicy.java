@@ -5,15 +5,20 @@ import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
-/** A client-certificate policy whose revocations tests change while the gateway runs. */
+/** A client-certificate policy whose anchors and revocations tests change while the gateway runs. */
 final class RevocableTestPolicy implements ClientCertificatePolicy {
 
   private final List<X509Certificate> anchors;
   private final Set<BigInteger> revoked = ConcurrentHashMap.newKeySet();
 
   RevocableTestPolicy(X509Certificate... anchors) {
-    this.anchors = List.of(anchors);
+    this.anchors = new CopyOnWriteArrayList<>(anchors);
+  }
+
+  void trust(X509Certificate anchor) {
+    anchors.add(anchor);
   }
 
   void revoke(X509Certificate certificate) {
@@ -22,7 +27,7 @@ final class RevocableTestPolicy implements ClientCertificatePolicy {
 
   @Override
   public List<X509Certificate> trustAnchors() {
-    return anchors;
+    return List.copyOf(anchors);
   }
 
   @Override
