@@ -65,6 +65,10 @@ final class HttpAgentChannel extends AgentChannelBase {
    */
   Future<ServerToAgent> submit(AgentToServer message, X509Certificate peer) {
     Future<ServerToAgent> answer = tail.transform(previous -> {
+      if (closed) {
+        // Closed while this poll was on its way (expired, or refused): the agent retries.
+        return Future.failedFuture(new IllegalStateException("the HTTP session ended"));
+      }
       peerCertificate(peer); // this poll's, whatever an earlier one presented
       return handler.onMessage(message);
     });
