@@ -24,6 +24,8 @@ import dev.opamp.gateway.remoteconfig.ConfigRepository;
 import dev.opamp.gateway.remoteconfig.RolloutDriver;
 import dev.opamp.gateway.remoteconfig.RolloutRepository;
 import dev.opamp.gateway.session.SessionRegistry;
+import dev.opamp.gateway.tls.ClientCertificatePolicy;
+import dev.opamp.gateway.tls.GatewayTls;
 import dev.opamp.gateway.transport.OpampEndpoint;
 import dev.opamp.gateway.transport.TransportLimits;
 import io.vertx.core.Future;
@@ -50,10 +52,11 @@ public final class GatewayNode {
   private final NodeDirectory directory;
   private final ConfigCatalog catalog;
   private final RolloutDriver rollouts;
+  private final GatewayTls tls;
 
   private GatewayNode(Vertx vertx, GatewaySettings settings, ClusterNode cluster, GatewayMetrics metrics,
       OpampEndpoint opamp, AdminServer admin, NodeDirectory directory, ConfigCatalog catalog,
-      RolloutDriver rollouts) {
+      RolloutDriver rollouts, GatewayTls tls) {
     this.vertx = vertx;
     this.settings = settings;
     this.cluster = cluster;
@@ -63,6 +66,7 @@ public final class GatewayNode {
     this.directory = directory;
     this.catalog = catalog;
     this.rollouts = rollouts;
+    this.tls = tls;
   }
 
   /** Starts a node on a Vert.x instance of its own (one event loop per core). */
@@ -71,10 +75,32 @@ public final class GatewayNode {
     return start(vertx, settings).onFailure(e -> vertx.close());
   }
 
+  /**
+   * Starts a node whose OpAMP port judges client certificates by {@code clientCertificates}
+   * (trust anchors and revocations) instead of the gateway's own; tests use it.
+   */
+  public static Future<GatewayNode> start(GatewaySettings settings, ClientCertificatePolicy clientCertificates) {
+    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+    return start(vertx, settings, clientCertificates).onFailure(e -> vertx.close());
+  }
+
   static Future<GatewayNode> start(Vertx vertx, GatewaySettings settings) {
+    // The credentials side's policy (gateway CA, revocations) plugs in here.
+    return start(vertx, settings, ClientCertificatePolicy.NONE);
+  }
+
+  private static Future<GatewayNode> start(Vertx vertx, GatewaySettings settings,
+      ClientCertificatePolicy clientCertificates) {
     SessionRegistry sessions = new SessionRegistry();
     GatewayMetrics metrics = new GatewayMetrics(sessions, settings.nodeName());
     metrics.receiveBudgetLimit(settings.receiveBudgetBytes());
+    // PEM files are checked before anything starts: a bad one stops the start with its flag named.
+    return GatewayTls.load(vertx, settings, clientCertificates, metrics)
+        .compose(tls -> start(vertx, settings, sessions, metrics, tls));
+  }
+
+  private static Future<GatewayNode> start(Vertx vertx, GatewaySettings settings, SessionRegistry sessions,
+      GatewayMetrics metrics, GatewayTls tls) {
     int eventLoops = VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
     return ClusterNode.start(vertx, settings).compose(cluster -> {
       HazelcastInstance hazelcast = cluster.hazelcast();
@@ -97,21 +123,25 @@ public final class GatewayNode {
       return catalog.start()
           .compose(loaded -> fleet.disconnectNode(cluster.nodeName(), protocol.firstEpoch()))
           .compose(stale -> OpampEndpoint.start(vertx, settings.opampHost(), settings.opampPort(), eventLoops,
-              transportLimits(settings), protocol, metrics, local::acceptsAgents))
+              transportLimits(settings), protocol, metrics, local::acceptsAgents, tls.opamp()))
           .recover(e -> cannotListen("--opamp-port", settings.opampHost(), settings.opampPort(), e))
           .compose(opamp -> AdminServer.start(vertx, settings.adminHost(), settings.adminPort(),
-                  settings.adminAuthToken(), metrics, () -> cluster.isRunning() && local.acceptsAgents(), api)
+                  settings.adminAuthToken(), metrics, () -> cluster.isRunning() && local.acceptsAgents(), api,
+                  tls.admin())
               .recover(e -> cannotListen("--admin-port", settings.adminHost(), settings.adminPort(), e))
               .map(admin -> {
                 directory.start();
                 rollouts.start();
                 metrics.startSampling(vertx, hazelcast);
-                return new GatewayNode(vertx, settings, cluster, metrics, opamp, admin, directory, catalog, rollouts);
+                tls.startWatching(vertx, settings);
+                return new GatewayNode(vertx, settings, cluster, metrics, opamp, admin, directory, catalog, rollouts,
+                    tls);
               }))
           .recover(failure -> cluster.stop(vertx).transform(ignored -> Future.failedFuture(failure)));
     }).onSuccess(node -> LOG.info(() -> "gateway node " + node.cluster.nodeName() + " ready: OpAMP on "
-        + settings.opampHost() + ":" + node.opampPort() + OpampEndpoint.PATH + ", admin on "
-        + settings.adminHost() + ":" + node.adminPort()));
+        + (settings.opampTls() ? "https/wss " : "") + settings.opampHost() + ":" + node.opampPort()
+        + OpampEndpoint.PATH + ", admin on " + (settings.adminTls() ? "https " : "") + settings.adminHost() + ":"
+        + node.adminPort()));
   }
 
   private static <T> Future<T> cannotListen(String flag, String host, int port, Throwable cause) {
@@ -158,6 +188,7 @@ public final class GatewayNode {
     // Completed outside Vert.x: once Vert.x is closed, its contexts deliver nothing more.
     Promise<Void> stopped = Promise.promise();
     metrics.stopSampling();
+    tls.stopWatching();
     directory.stop();
     catalog.stop();
     rollouts.stop();

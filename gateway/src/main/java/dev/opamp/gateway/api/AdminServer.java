@@ -1,6 +1,7 @@
 package dev.opamp.gateway.api;
 
 import dev.opamp.gateway.metrics.GatewayMetrics;
+import dev.opamp.gateway.tls.ListenerTls;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -29,8 +30,9 @@ public final class AdminServer {
     this.server = server;
   }
 
+  /** {@code tls}: the port's TLS, or null for plain HTTP. */
   public static Future<AdminServer> start(Vertx vertx, String host, int port, String authToken,
-      GatewayMetrics metrics, BooleanSupplier ready, List<ApiResource> resources) {
+      GatewayMetrics metrics, BooleanSupplier ready, List<ApiResource> resources, ListenerTls tls) {
     Router router = Router.router(vertx);
     router.get("/healthz").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
     router.get("/readyz").handler(ctx -> {
@@ -60,7 +62,14 @@ public final class AdminServer {
         "request failed", ctx.failure() == null ? null : String.valueOf(ctx.failure().getMessage())));
 
     HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port).setCompressionSupported(true);
-    return vertx.createHttpServer(options).requestHandler(router).listen().map(AdminServer::new);
+    if (tls != null) {
+      tls.configure(options);
+    }
+    HttpServer server = vertx.createHttpServer(options).requestHandler(router);
+    if (tls != null) {
+      tls.serve(server);
+    }
+    return server.listen().map(AdminServer::new);
   }
 
   public int port() {

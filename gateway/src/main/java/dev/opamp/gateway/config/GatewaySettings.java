@@ -20,7 +20,15 @@ import static dev.opamp.gateway.config.Setting.STORE_USER;
 import static dev.opamp.gateway.config.Setting.WRITE_QUEUE_MAX_BYTES;
 import static dev.opamp.gateway.config.Setting.WS_IDLE_TIMEOUT;
 import static dev.opamp.gateway.config.Setting.WS_PING_INTERVAL;
+import static dev.opamp.gateway.config.Setting.ADMIN_TLS_CERT;
+import static dev.opamp.gateway.config.Setting.ADMIN_TLS_KEY;
+import static dev.opamp.gateway.config.Setting.OPAMP_CLIENT_AUTH;
+import static dev.opamp.gateway.config.Setting.OPAMP_CLIENT_CA;
+import static dev.opamp.gateway.config.Setting.OPAMP_TLS_CERT;
+import static dev.opamp.gateway.config.Setting.OPAMP_TLS_KEY;
+import static dev.opamp.gateway.config.Setting.TLS_RELOAD_INTERVAL;
 
+import dev.opamp.gateway.tls.ClientAuthentication;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,6 +69,13 @@ import java.util.function.Consumer;
  *     {@code desired-state} under {@code dataDir} (see {@link #effectiveStoreUrl()})
  * @param storeUser user name for the desired-state database; {@code null} for none
  * @param storePassword password for the desired-state database; {@code null} for none
+ * @param opampTlsCert PEM certificate chain of the OpAMP port; {@code null} for plain HTTP and WS
+ * @param opampTlsKey PEM private key of {@code opampTlsCert}; given with it or not at all
+ * @param adminTlsCert PEM certificate chain of the admin port; {@code null} for plain HTTP
+ * @param adminTlsKey PEM private key of {@code adminTlsCert}; given with it or not at all
+ * @param opampClientAuth whether the OpAMP port asks agents for client certificates (needs its TLS)
+ * @param opampClientCa PEM bundle of extra CA certificates client certificates may chain to; {@code null} for none
+ * @param tlsReloadInterval how often the TLS files are checked for changes
  */
 public record GatewaySettings(
     String opampHost,
@@ -84,7 +99,14 @@ public record GatewaySettings(
     Duration agentRetention,
     String storeUrl,
     String storeUser,
-    String storePassword) {
+    String storePassword,
+    Path opampTlsCert,
+    Path opampTlsKey,
+    Path adminTlsCert,
+    Path adminTlsKey,
+    ClientAuthentication opampClientAuth,
+    Path opampClientCa,
+    Duration tlsReloadInterval) {
 
   private static final Set<String> SECRETS = Set.of("opampAuthToken", "adminAuthToken", "storePassword");
 
@@ -123,6 +145,25 @@ public record GatewaySettings(
     check(httpSessionTimeout.getSeconds() > heartbeatIntervalSeconds, HTTP_SESSION_TIMEOUT.flag() + ": "
         + Units.formatDuration(httpSessionTimeout) + " is not longer than " + HEARTBEAT_INTERVAL_SECONDS.flag()
         + " (" + heartbeatIntervalSeconds + "), so HTTP agents polling as advised would count as gone");
+    SettingRules.pair(opampTlsCert, OPAMP_TLS_CERT.flag(), opampTlsKey, OPAMP_TLS_KEY.flag());
+    SettingRules.pair(adminTlsCert, ADMIN_TLS_CERT.flag(), adminTlsKey, ADMIN_TLS_KEY.flag());
+    Objects.requireNonNull(opampClientAuth, "opampClientAuth");
+    check(opampClientAuth == ClientAuthentication.NONE || opampTlsCert != null, OPAMP_CLIENT_AUTH.flag() + ": "
+        + opampClientAuth.label() + " needs TLS on the OpAMP port (" + OPAMP_TLS_CERT.flag() + " and "
+        + OPAMP_TLS_KEY.flag() + ")");
+    check(opampClientCa == null || opampClientAuth != ClientAuthentication.NONE, OPAMP_CLIENT_CA.flag()
+        + ": client certificates are not asked for; set " + OPAMP_CLIENT_AUTH.flag() + " optional or required");
+    SettingRules.positiveDuration(tlsReloadInterval, TLS_RELOAD_INTERVAL.flag());
+  }
+
+  /** True when the OpAMP port serves HTTPS and WSS. */
+  public boolean opampTls() {
+    return opampTlsCert != null;
+  }
+
+  /** True when the admin port serves HTTPS. */
+  public boolean adminTls() {
+    return adminTlsCert != null;
   }
 
   /** All defaults; the node name is derived from the host name and the OpAMP port. */
@@ -212,6 +253,13 @@ public record GatewaySettings(
     private String storeUrl; // null: the H2 file under the data dir
     private String storeUser;
     private String storePassword;
+    private Path opampTlsCert;
+    private Path opampTlsKey;
+    private Path adminTlsCert;
+    private Path adminTlsKey;
+    private ClientAuthentication opampClientAuth = ClientAuthentication.NONE;
+    private Path opampClientCa;
+    private Duration tlsReloadInterval = Duration.ofSeconds(5);
 
     private Builder() {
     }
@@ -239,6 +287,13 @@ public record GatewaySettings(
       storeUrl = s.storeUrl;
       storeUser = s.storeUser;
       storePassword = s.storePassword;
+      opampTlsCert = s.opampTlsCert;
+      opampTlsKey = s.opampTlsKey;
+      adminTlsCert = s.adminTlsCert;
+      adminTlsKey = s.adminTlsKey;
+      opampClientAuth = s.opampClientAuth;
+      opampClientCa = s.opampClientCa;
+      tlsReloadInterval = s.tlsReloadInterval;
     }
 
     public Builder opampHost(String value) {
@@ -358,13 +413,52 @@ public record GatewaySettings(
       return this;
     }
 
+    /** {@code null} (with the key) for plain HTTP and WS on the OpAMP port. */
+    public Builder opampTlsCert(Path value) {
+      opampTlsCert = value;
+      return this;
+    }
+
+    public Builder opampTlsKey(Path value) {
+      opampTlsKey = value;
+      return this;
+    }
+
+    /** {@code null} (with the key) for plain HTTP on the admin port. */
+    public Builder adminTlsCert(Path value) {
+      adminTlsCert = value;
+      return this;
+    }
+
+    public Builder adminTlsKey(Path value) {
+      adminTlsKey = value;
+      return this;
+    }
+
+    public Builder opampClientAuth(ClientAuthentication value) {
+      opampClientAuth = value;
+      return this;
+    }
+
+    /** {@code null} for no bundle: client certificates must chain to the gateway CA. */
+    public Builder opampClientCa(Path value) {
+      opampClientCa = value;
+      return this;
+    }
+
+    public Builder tlsReloadInterval(Duration value) {
+      tlsReloadInterval = value;
+      return this;
+    }
+
     /** The checked settings; throws {@link SettingsException} naming the first bad value. */
     public GatewaySettings build() {
       String name = nodeName != null ? nodeName : NodeNames.derived(opampPort);
       return new GatewaySettings(opampHost, opampPort, adminHost, adminPort, name, dataDir, hazelcastConfig,
           maxMessageBytes, receiveBudgetBytes, wsPingInterval, wsIdleTimeout, firstMessageTimeout,
           httpSessionTimeout, writeQueueMaxBytes, slowConsumerTimeout, opampAuthToken, adminAuthToken,
-          heartbeatIntervalSeconds, agentRetention, storeUrl, storeUser, storePassword);
+          heartbeatIntervalSeconds, agentRetention, storeUrl, storeUser, storePassword,
+          opampTlsCert, opampTlsKey, adminTlsCert, adminTlsKey, opampClientAuth, opampClientCa, tlsReloadInterval);
     }
   }
 }

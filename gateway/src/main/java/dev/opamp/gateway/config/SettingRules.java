@@ -116,6 +116,15 @@ final class SettingRules {
     return user;
   }
 
+  /** Two files that only make sense together (a certificate and its key): both or neither. */
+  static void pair(Object first, String firstLabel, Object second, String secondLabel) {
+    if ((first == null) != (second == null)) {
+      String given = first != null ? firstLabel : secondLabel;
+      String missing = first != null ? secondLabel : firstLabel;
+      throw new SettingsException(given + ": needs " + missing + " too (a certificate and its key go together)");
+    }
+  }
+
   /** A password may hold any characters but must not be empty; it is never quoted. */
   static String password(String password, String label) {
     if (password != null && password.isEmpty()) {

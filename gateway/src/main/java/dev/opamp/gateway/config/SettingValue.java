@@ -1,5 +1,6 @@
 package dev.opamp.gateway.config;
 
+import dev.opamp.gateway.tls.ClientAuthentication;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
@@ -82,6 +83,14 @@ record SettingValue(String text, String source) {
       throw SettingsException.unreadable(source, file, e);
     }
     return SettingRules.token(token, source);
+  }
+
+  ClientAuthentication clientAuthentication() {
+    ClientAuthentication mode = ClientAuthentication.parse(text);
+    if (mode == null) {
+      throw invalid("is not none, optional or required");
+    }
+    return mode;
   }
 
   String storeUrl() {

@@ -73,6 +73,22 @@ public final class GatewayMetrics implements AutoCloseable {
   /** Gauge: the node-wide receive budget, in bytes ({@code --receive-budget}). */
   public static final String RECEIVE_BUDGET_LIMIT = "opamp.receive.budget.limit";
 
+  // TLS (see dev.opamp.gateway.tls).
+
+  /** Counter: TLS material put in force without a restart, or refused, by listener and outcome. */
+  public static final String TLS_RELOADS = "opamp.tls.reloads";
+  /** Gauge: days until the serving certificate expires, by listener; exported only by listeners with TLS. */
+  public static final String TLS_CERTIFICATE_EXPIRY = "opamp.tls.certificate.expiry.days";
+  /** Counter: client certificates refused at the OpAMP listener's handshake, by reason (untrusted, revoked). */
+  public static final String TLS_CLIENT_CERTIFICATES_REFUSED = "opamp.tls.client.certificates.refused";
+  /** Counter: TLS handshakes that failed (any reason: no or bad client certificate, plain HTTP, old protocol), by listener. */
+  public static final String TLS_HANDSHAKE_FAILURES = "opamp.tls.handshake.failures";
+  /** The catalogue names exported only when a listener serves TLS. */
+  public static final java.util.Set<String> ONLY_WITH_TLS = java.util.Set.of(TLS_CERTIFICATE_EXPIRY);
+  /** Outcomes of {@link #TLS_RELOADS}. */
+  public static final String TLS_RELOAD_SUCCESS = "success";
+  public static final String TLS_RELOAD_FAILURE = "failure";
+
   // The agents this node holds, as their records say (a census every CENSUS_INTERVAL).
 
   /** Gauge: agents whose record says they are connected to this node, by health. */
@@ -127,7 +143,9 @@ public final class GatewayMetrics implements AutoCloseable {
     OVERSIZE_OUTBOUND("oversize_outbound"),
     WRONG_CONTENT_TYPE("wrong_content_type"),
     UNAUTHORIZED("unauthorized"),
-    TEXT_FRAME("text_frame");
+    TEXT_FRAME("text_frame"),
+    /** The client certificate names another agent than the message's instance uid. */
+    CERTIFICATE_MISMATCH("certificate_mismatch");
 
     private final String tag;
 
@@ -146,10 +164,12 @@ public final class GatewayMetrics implements AutoCloseable {
    * errors start with every {@link ErrorReason} but {@code unauthorized} (a refusal) and
    * {@code idle} (not counted today).
    */
-  static final List<String> REFUSAL_REASONS = List.of("unauthorized", "draining");
+  static final List<String> REFUSAL_REASONS = List.of("unauthorized", "draining", "certificate_revoked");
   static final List<String> FULL_STATE_REASONS = List.of("gap", "missing_state");
   static final List<String> UID_REASONS = List.of("requested", "invalid", "duplicate");
   static final List<String> FLEET_WRITE_OUTCOMES = List.of("changed", "unchanged", "failed");
+  static final List<String> TLS_LISTENERS = List.of("opamp", "admin");
+  static final List<String> TLS_REFUSAL_REASONS = List.of("untrusted", "revoked");
 
   private final PrometheusMeterRegistry registry;
   private final String nodeName;
@@ -196,6 +216,12 @@ public final class GatewayMetrics implements AutoCloseable {
     FULL_STATE_REASONS.forEach(this::fullStateRequests);
     UID_REASONS.forEach(this::uidsAssigned);
     FLEET_WRITE_OUTCOMES.forEach(this::fleetWrites);
+    for (String listener : TLS_LISTENERS) {
+      tlsReloads(listener, TLS_RELOAD_SUCCESS);
+      tlsReloads(listener, TLS_RELOAD_FAILURE);
+      tlsHandshakeFailures(listener);
+    }
+    TLS_REFUSAL_REASONS.forEach(this::tlsRefusals);
     bindJvm();
   }
 
@@ -256,6 +282,29 @@ public final class GatewayMetrics implements AutoCloseable {
 
   public void fleetWrite(String outcome) {
     fleetWrites(outcome).increment();
+  }
+
+  /** TLS material of a listener was put in force ({@link #TLS_RELOAD_SUCCESS}) or refused. */
+  public void tlsReload(String listener, String outcome) {
+    tlsReloads(listener, outcome).increment();
+  }
+
+  /** A client certificate was refused at the handshake: {@code untrusted} or {@code revoked}. */
+  public void tlsClientRefused(String reason) {
+    tlsRefusals(reason).increment();
+  }
+
+  public void tlsHandshakeFailed(String listener) {
+    tlsHandshakeFailures(listener).increment();
+  }
+
+  /** Registers the gauge of the days left before a listener's serving certificate expires. */
+  public void tlsCertificateExpiry(String listener, java.util.function.DoubleSupplier days) {
+    Gauge.builder(TLS_CERTIFICATE_EXPIRY, days::getAsDouble)
+        .description("Days until the listener's serving TLS certificate expires (negative once expired)")
+        .tag("listener", listener)
+        .strongReference(true)
+        .register(registry);
   }
 
   /** Registers the gauge of the node-wide receive budget. */
@@ -332,6 +381,18 @@ public final class GatewayMetrics implements AutoCloseable {
 
   private Counter fleetWrites(String outcome) {
     return tagged(FLEET_WRITES, "Writes of agent records to the fleet map", "outcome", outcome);
+  }
+
+  private Counter tlsReloads(String listener, String outcome) {
+    return tagged(TLS_RELOADS, "TLS material reloads without a restart", "listener", listener, "outcome", outcome);
+  }
+
+  private Counter tlsRefusals(String reason) {
+    return tagged(TLS_CLIENT_CERTIFICATES_REFUSED, "Client certificates refused at the handshake", "reason", reason);
+  }
+
+  private Counter tlsHandshakeFailures(String listener) {
+    return tagged(TLS_HANDSHAKE_FAILURES, "TLS handshakes that failed", "listener", listener);
   }
 
   private Counter tagged(String name, String description, String... tags) {

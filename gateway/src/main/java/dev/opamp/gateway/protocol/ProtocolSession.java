@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.opamp.gateway.fleet.ReportOutcome;
 import dev.opamp.gateway.fleet.proto.AgentRecord;
 import dev.opamp.gateway.fleet.proto.Connection;
+import dev.opamp.gateway.metrics.GatewayMetrics.ErrorReason;
 import dev.opamp.gateway.proto.AgentCapabilities;
 import dev.opamp.gateway.proto.AgentIdentification;
 import dev.opamp.gateway.proto.AgentToServer;
@@ -13,8 +14,10 @@ import dev.opamp.gateway.proto.ServerToAgentFlags;
 import dev.opamp.gateway.session.AgentChannel;
 import dev.opamp.gateway.session.AgentConnectionHandler;
 import dev.opamp.gateway.session.LiveSession;
+import dev.opamp.gateway.session.PolicyViolation;
 import dev.opamp.gateway.session.Transport;
 import io.vertx.core.Future;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.logging.Level;
@@ -53,6 +56,7 @@ final class ProtocolSession implements AgentConnectionHandler, LiveSession {
   private boolean askedForMissingState;
   private boolean closed;
   private final StatusFingerprints reported = new StatusFingerprints();
+  private CertificateBinding binding;
   /** This connection's memory of each kind of offer (config, connection settings, packages). */
   private final List<AgentOffer.Session> offers;
   private ByteString lastEffectiveConfigHash = ByteString.EMPTY;
@@ -70,7 +74,12 @@ final class ProtocolSession implements AgentConnectionHandler, LiveSession {
     ServerToAgent.Builder reply = ServerToAgent.newBuilder()
         .setInstanceUid(message.getInstanceUid())
         .setCapabilities(ServerCapabilitySet.CURRENT);
-    resolveIdentity(message, reply);
+    String refused = resolveIdentity(message, reply);
+    if (refused != null) {
+      protocol.metrics().protocolError(channel.transport(), ErrorReason.CERTIFICATE_MISMATCH);
+      return Future.failedFuture(new PolicyViolation(refused, ErrorResponses.badRequest(message.getInstanceUid(),
+          refused + "; it may not act as agent " + InstanceUids.uuidText(message.getInstanceUid()))));
+    }
     agentCapabilities = message.getCapabilities();
     for (AgentOffer.Session offer : offers) {
       offer.reported(message);
@@ -227,16 +236,27 @@ final class ProtocolSession implements AgentConnectionHandler, LiveSession {
 
   /**
    * Settles which uid this session stores the agent under. The server assigns a new one when the
-   * agent asks, when its uid is invalid, or when another live session holds it.
+   * agent asks, when its uid is invalid, or when another live session holds it. Returns why the
+   * message is refused when the peer's client certificate names another agent, else null.
    */
-  private void resolveIdentity(AgentToServer message, ServerToAgent.Builder reply) {
+  private String resolveIdentity(AgentToServer message, ServerToAgent.Builder reply) {
     ByteString sent = message.getInstanceUid();
+    X509Certificate peer = channel.peerCertificate();
+    if (peer != null || binding != null) {
+      if (binding == null) {
+        binding = new CertificateBinding(); // only sessions with a client certificate pay for it
+      }
+      String refused = binding.refusal(peer, sent, uid);
+      if (refused != null) {
+        return refused;
+      }
+    }
     if (uid != null && (sent.equals(uid) || sent.equals(replacedUid))) {
       if (sent.equals(replacedUid)) {
         // The agent has not switched yet: tell it again.
         reply.setAgentIdentification(AgentIdentification.newBuilder().setNewInstanceUid(uid));
       }
-      return;
+      return null;
     }
     String reason = null;
     if ((message.getFlags() & REQUEST_UID) != 0) {
@@ -247,7 +267,7 @@ final class ProtocolSession implements AgentConnectionHandler, LiveSession {
       reason = "duplicate";
     }
     if (reason == null) {
-      return;
+      return null;
     }
     ByteString fresh;
     do {
@@ -257,6 +277,10 @@ final class ProtocolSession implements AgentConnectionHandler, LiveSession {
     protocol.metrics().uidAssigned(reason);
     reported.forget();
     reply.setAgentIdentification(AgentIdentification.newBuilder().setNewInstanceUid(fresh));
+    if (binding != null) {
+      binding.assigned();
+    }
+    return null;
   }
 
   /** Makes {@code candidate} this session's uid if no other live session holds it. */

@@ -2,6 +2,7 @@ package dev.opamp.gateway.session;
 
 import dev.opamp.gateway.proto.ServerToAgent;
 import io.vertx.core.Context;
+import java.security.cert.X509Certificate;
 
 /**
  * What the protocol layer may do with one agent's connection, whatever carries it.
@@ -18,6 +19,12 @@ public interface AgentChannel {
 
   /** The event loop this connection is confined to. */
   Context context();
+
+  /**
+   * The client certificate the TLS handshake verified for the peer whose message is being
+   * handled (for HTTP, the current poll's connection); null without mutual TLS or certificate.
+   */
+  X509Certificate peerCertificate();
 
   /**
    * Sends a message the server initiates. A WebSocket writes it now; an HTTP channel keeps it

@@ -4,6 +4,7 @@ import dev.opamp.gateway.metrics.GatewayMetrics;
 import dev.opamp.gateway.proto.ServerToAgent;
 import dev.opamp.gateway.session.ConnectionAcceptor;
 import dev.opamp.gateway.session.Transport;
+import dev.opamp.gateway.tls.ListenerTls;
 import io.vertx.core.buffer.Buffer;
 import java.util.function.BooleanSupplier;
 
@@ -17,9 +18,12 @@ final class EndpointContext {
   final HttpAgentChannels httpChannels;
   /** False while the node drains: new agents are sent elsewhere. */
   final BooleanSupplier acceptingAgents;
+  /** The port's TLS; null when it serves plain HTTP and WS. */
+  final ListenerTls tls;
 
   EndpointContext(TransportLimits limits, ConnectionAcceptor acceptor, GatewayMetrics metrics,
-      BooleanSupplier acceptingAgents) {
+      BooleanSupplier acceptingAgents, ListenerTls tls) {
+    this.tls = tls;
     this.acceptingAgents = acceptingAgents;
     this.limits = limits;
     this.acceptor = acceptor;

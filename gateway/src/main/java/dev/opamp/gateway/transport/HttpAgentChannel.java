@@ -6,6 +6,7 @@ import dev.opamp.gateway.session.Transport;
 import dev.opamp.gateway.proto.AgentToServer;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import java.security.cert.X509Certificate;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 
@@ -62,8 +63,15 @@ final class HttpAgentChannel extends AgentChannelBase {
    * Hands a message to the protocol after the previous one is answered: the transport's ordering
    * promise holds even for an agent that sends several requests at once.
    */
-  Future<ServerToAgent> submit(AgentToServer message) {
-    Future<ServerToAgent> answer = tail.transform(previous -> handler.onMessage(message));
+  Future<ServerToAgent> submit(AgentToServer message, X509Certificate peer) {
+    Future<ServerToAgent> answer = tail.transform(previous -> {
+      if (closed) {
+        // Closed while this poll was on its way (expired, or refused): the agent retries.
+        return Future.failedFuture(new IllegalStateException("the HTTP session ended"));
+      }
+      peerCertificate(peer); // this poll's, whatever an earlier one presented
+      return handler.onMessage(message);
+    });
     tail = answer;
     return answer;
   }

@@ -8,12 +8,14 @@ import dev.opamp.gateway.proto.AgentToServerFlags;
 import dev.opamp.gateway.proto.ServerToAgent;
 import dev.opamp.gateway.protocol.ErrorResponses;
 import dev.opamp.gateway.protocol.InstanceUids;
+import dev.opamp.gateway.session.PolicyViolation;
 import dev.opamp.gateway.session.Transport;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import java.io.IOException;
+import java.security.cert.X509Certificate;
 
 /**
  * One plain-HTTP OpAMP exchange: reads the POSTed AgentToServer within the size limit and the
@@ -28,18 +30,22 @@ final class HttpMessageExchange {
   private final EndpointContext endpoint;
   private final HttpServerRequest request;
   private final Context context;
+  private final X509Certificate peer;
   private Buffer body;
   private long reserved;
   private boolean failed;
 
-  private HttpMessageExchange(EndpointContext endpoint, HttpServerRequest request, Context context) {
+  private HttpMessageExchange(EndpointContext endpoint, HttpServerRequest request, Context context,
+      X509Certificate peer) {
     this.endpoint = endpoint;
     this.request = request;
     this.context = context;
+    this.peer = peer;
   }
 
-  static void handle(EndpointContext endpoint, HttpServerRequest request, Context context) {
-    new HttpMessageExchange(endpoint, request, context).start();
+  /** {@code peer}: the client certificate the connection's handshake verified, or null. */
+  static void handle(EndpointContext endpoint, HttpServerRequest request, Context context, X509Certificate peer) {
+    new HttpMessageExchange(endpoint, request, context, peer).start();
   }
 
   private void start() {
@@ -137,7 +143,8 @@ final class HttpMessageExchange {
     HttpAgentChannels table = endpoint.httpChannels;
     String key = wantsNewUid ? null : InstanceUids.key(uid);
     HttpAgentChannel channel = key == null ? null : table.get(key);
-    if (channel == null || channel.isClosed()) {
+    boolean opened = channel == null || channel.isClosed();
+    if (opened) {
       channel = new HttpAgentChannel(endpoint, context, String.valueOf(request.remoteAddress()));
       if (key != null) {
         table.put(key, channel);
@@ -145,7 +152,14 @@ final class HttpMessageExchange {
     }
     channel.polled();
     HttpAgentChannel target = channel;
-    target.context().runOnContext(v -> target.submit(message).onComplete(result -> {
+    target.context().runOnContext(v -> target.submit(message, peer).onComplete(result -> {
+      if (result.cause() instanceof PolicyViolation refusal) {
+        if (opened) {
+          target.close(WebSocketAgentChannel.POLICY_VIOLATION, refusal.getMessage()); // opened for this poll only
+        }
+        context.runOnContext(w -> respond(403, refusal.reply()));
+        return;
+      }
       ServerToAgent reply = result.succeeded()
           ? target.withWaiting(result.result())
           : ErrorResponses.unavailable(uid, "internal error; retry later", ErrorResponses.DEFAULT_RETRY_AFTER);

@@ -2,6 +2,7 @@ package dev.opamp.gateway.transport;
 
 import dev.opamp.gateway.metrics.GatewayMetrics;
 import dev.opamp.gateway.session.ConnectionAcceptor;
+import dev.opamp.gateway.tls.ListenerTls;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -11,7 +12,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The OpAMP endpoint of one node: {@code /v1/opamp} on one port for both transports, served by
- * one verticle per event loop sharing that port.
+ * one verticle per event loop sharing that port; over TLS when {@code tls} is given (null: plain).
  */
 public final class OpampEndpoint {
 
@@ -28,8 +29,9 @@ public final class OpampEndpoint {
   }
 
   public static Future<OpampEndpoint> start(Vertx vertx, String host, int port, int instances,
-      TransportLimits limits, ConnectionAcceptor acceptor, GatewayMetrics metrics, BooleanSupplier acceptingAgents) {
-    EndpointContext shared = new EndpointContext(limits, acceptor, metrics, acceptingAgents);
+      TransportLimits limits, ConnectionAcceptor acceptor, GatewayMetrics metrics, BooleanSupplier acceptingAgents,
+      ListenerTls tls) {
+    EndpointContext shared = new EndpointContext(limits, acceptor, metrics, acceptingAgents, tls);
     // Vert.x shares a random port among servers that ask for a negative one; 0 would give each its own.
     int requested = port == 0 ? -1 : port;
     List<OpampServerVerticle> verticles = new CopyOnWriteArrayList<>();

@@ -2,6 +2,7 @@ package dev.opamp.gateway.transport;
 
 import dev.opamp.gateway.metrics.GatewayMetrics.ErrorReason;
 import dev.opamp.gateway.session.Transport;
+import dev.opamp.gateway.tls.ListenerTls;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
@@ -11,6 +12,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.security.cert.X509Certificate;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
@@ -61,7 +63,13 @@ final class OpampServerVerticle extends VerticleBase {
         .setReadIdleTimeout((int) Math.max(1, limits.idleTimeout().toSeconds()))
         .setIdleTimeoutUnit(TimeUnit.SECONDS)
         .setTcpNoDelay(true);
+    if (endpoint.tls != null) {
+      endpoint.tls.configure(options);
+    }
     server = vertx.createHttpServer(options).requestHandler(this::onRequest);
+    if (endpoint.tls != null) {
+      endpoint.tls.serve(server);
+    }
     vertx.setPeriodic(TICK_MILLIS, id -> tick());
     return server.listen();
   }
@@ -73,6 +81,14 @@ final class OpampServerVerticle extends VerticleBase {
   private void onRequest(HttpServerRequest request) {
     if (!OpampEndpoint.PATH.equals(request.path())) {
       request.response().setStatusCode(404).end("OpAMP is served at " + OpampEndpoint.PATH + "\n");
+      return;
+    }
+    X509Certificate peer = endpoint.tls == null ? null : ListenerTls.peerCertificate(request.connection().sslSession());
+    if (peer != null && endpoint.tls.isRevoked(peer)) {
+      // Revoked since the handshake (a resumed TLS session or a kept-alive connection).
+      endpoint.metrics.connectionRefused("certificate_revoked");
+      request.response().setStatusCode(403).putHeader(HttpHeaders.CONNECTION, "close")
+          .end("the client certificate is revoked\n");
       return;
     }
     if (!authorized(request)) {
@@ -96,7 +112,7 @@ final class OpampServerVerticle extends VerticleBase {
     boolean protobuf = contentType != null
         && contentType.toLowerCase(java.util.Locale.ROOT).startsWith(HttpMessageExchange.PROTOBUF);
     if (request.method() == HttpMethod.POST && protobuf) {
-      HttpMessageExchange.handle(endpoint, request, context);
+      HttpMessageExchange.handle(endpoint, request, context, peer);
     } else if (request.method() == HttpMethod.POST) {
       endpoint.metrics.protocolError(Transport.HTTP, ErrorReason.WRONG_CONTENT_TYPE);
       request.response().setStatusCode(415)
@@ -104,7 +120,7 @@ final class OpampServerVerticle extends VerticleBase {
     } else if (isUpgrade(request)) {
       request.toWebSocket().onSuccess(ws -> {
         int phase = ThreadLocalRandom.current().nextInt(3600);
-        webSockets.add(new WebSocketAgentChannel(endpoint, ws, context, phase));
+        webSockets.add(new WebSocketAgentChannel(endpoint, ws, context, phase, peer));
       });
     } else {
       request.response().setStatusCode(400).end(

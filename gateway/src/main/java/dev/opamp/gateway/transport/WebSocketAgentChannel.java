@@ -6,12 +6,14 @@ import dev.opamp.gateway.proto.AgentToServer;
 import dev.opamp.gateway.proto.ServerToAgent;
 import dev.opamp.gateway.protocol.ErrorResponses;
 import dev.opamp.gateway.session.AgentConnectionHandler;
+import dev.opamp.gateway.session.PolicyViolation;
 import dev.opamp.gateway.session.Transport;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
+import java.security.cert.X509Certificate;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -53,8 +55,10 @@ final class WebSocketAgentChannel extends AgentChannelBase {
   private boolean closing;
   private boolean closed;
 
-  WebSocketAgentChannel(EndpointContext endpoint, ServerWebSocket ws, Context context, int pingPhaseSeconds) {
+  WebSocketAgentChannel(EndpointContext endpoint, ServerWebSocket ws, Context context, int pingPhaseSeconds,
+      X509Certificate peer) {
     super(Transport.WEBSOCKET, context, String.valueOf(ws.remoteAddress()));
+    peerCertificate(peer);
     this.endpoint = endpoint;
     this.ws = ws;
     this.openedAtNanos = System.nanoTime();
@@ -229,6 +233,9 @@ final class WebSocketAgentChannel extends AgentChannelBase {
       processing = false;
       if (result.succeeded()) {
         push(result.result());
+      } else if (result.cause() instanceof PolicyViolation refusal) {
+        push(refusal.reply());
+        close(POLICY_VIOLATION, refusal.getMessage());
       } else {
         LOG.log(Level.WARNING, "message from " + remoteAddress() + " failed", result.cause());
         push(ErrorResponses.unavailable(next.getInstanceUid(), "internal error; retry later",

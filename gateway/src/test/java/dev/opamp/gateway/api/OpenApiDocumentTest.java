@@ -550,7 +550,7 @@ class OpenApiDocumentTest {
       }
       AtomicReference<Router> router = new AtomicReference<>();
       resources.add(router::set);
-      AdminServer server = await(AdminServer.start(vertx, "127.0.0.1", 0, null, null, () -> true, resources));
+      AdminServer server = await(AdminServer.start(vertx, "127.0.0.1", 0, null, null, () -> true, resources, null));
       await(server.stop());
       Set<String> out = new TreeSet<>();
       for (Route route : router.get().getRoutes()) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.opamp.gateway.tls.ClientAuthentication;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -38,6 +39,32 @@ class GatewaySettingsTest {
     assertNull(s.storeUrl());
     assertNull(s.storeUser());
     assertNull(s.storePassword());
+    assertFalse(s.opampTls());
+    assertFalse(s.adminTls());
+    assertEquals(ClientAuthentication.NONE, s.opampClientAuth());
+    assertNull(s.opampClientCa());
+    assertEquals(Duration.ofSeconds(5), s.tlsReloadInterval());
+  }
+
+  @Test
+  void tlsSettingsThatCannotWorkAreRefused() {
+    Path cert = Path.of("/etc/opamp/opamp.crt");
+    Path key = Path.of("/etc/opamp/opamp.key");
+    assertEquals("--opamp-tls-cert: needs --opamp-tls-key too (a certificate and its key go together)",
+        assertThrows(SettingsException.class, () -> GatewaySettings.builder().opampTlsCert(cert).build()).getMessage());
+    assertEquals("--admin-tls-key: needs --admin-tls-cert too (a certificate and its key go together)",
+        assertThrows(SettingsException.class, () -> GatewaySettings.builder().adminTlsKey(key).build()).getMessage());
+    assertEquals("--opamp-client-auth: required needs TLS on the OpAMP port (--opamp-tls-cert and --opamp-tls-key)",
+        assertThrows(SettingsException.class, () -> GatewaySettings.builder()
+            .opampClientAuth(ClientAuthentication.REQUIRED).build()).getMessage());
+    assertEquals("--opamp-client-ca: client certificates are not asked for; set --opamp-client-auth optional or "
+        + "required", assertThrows(SettingsException.class, () -> GatewaySettings.builder()
+            .opampTlsCert(cert).opampTlsKey(key).opampClientCa(Path.of("/etc/opamp/agents-ca.pem")).build())
+        .getMessage());
+    GatewaySettings mtls = GatewaySettings.builder().opampTlsCert(cert).opampTlsKey(key)
+        .opampClientAuth(ClientAuthentication.OPTIONAL).build();
+    assertTrue(mtls.opampTls());
+    assertFalse(mtls.adminTls());
   }
 
   @Test

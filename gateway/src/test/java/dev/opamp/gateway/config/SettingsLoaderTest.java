@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.opamp.gateway.tls.ClientAuthentication;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -116,6 +117,23 @@ class SettingsLoaderTest {
         Map.of(), "--store-password-file", missing.toString());
     Path empty = write("empty.password", "\n");
     assertFails("--store-password-file: the password is empty", Map.of(), "--store-password-file", empty.toString());
+  }
+
+  @Test
+  void tlsFlagsAreRead() throws IOException {
+    GatewaySettings s = load(Map.of("OPAMP_GATEWAY_OPAMP_CLIENT_AUTH", "Required"),
+        "--opamp-tls-cert", "/tls/opamp.crt", "--opamp-tls-key", "/tls/opamp.key",
+        "--admin-tls-cert", "/tls/admin.crt", "--admin-tls-key", "/tls/admin.key",
+        "--opamp-client-ca", "/tls/agents-ca.pem", "--tls-reload-interval", "1s");
+    assertEquals(Path.of("/tls/opamp.crt"), s.opampTlsCert());
+    assertEquals(Path.of("/tls/admin.key"), s.adminTlsKey());
+    assertEquals(ClientAuthentication.REQUIRED, s.opampClientAuth());
+    assertEquals(Path.of("/tls/agents-ca.pem"), s.opampClientCa());
+    assertEquals(java.time.Duration.ofSeconds(1), s.tlsReloadInterval());
+    Path file = write("tls.yaml", "opamp-tls-cert: /tls/c.pem\nopamp-tls-key: /tls/k.pem\nopamp-client-auth: optional\n");
+    assertEquals(ClientAuthentication.OPTIONAL, load(Map.of(), "--config", file.toString()).opampClientAuth());
+    assertFails("--opamp-client-auth: \"sometimes\" is not none, optional or required",
+        Map.of(), "--opamp-client-auth", "sometimes");
   }
 
   @Test

@@ -33,8 +33,14 @@ public final class RawHttpAgent {
   private final int port;
 
   public RawHttpAgent(Vertx vertx, int port) {
+    this(vertx, port, null);
+  }
+
+  /** Over HTTPS when {@code tls} is given: the server verified by its anchors, a client certificate if it has one. */
+  public RawHttpAgent(Vertx vertx, int port, ClientTls tls) {
     // No automatic decompression: tests see whether the server really compressed.
-    this.client = vertx.createHttpClient(new HttpClientOptions().setDecompressionSupported(false));
+    HttpClientOptions options = new HttpClientOptions().setDecompressionSupported(false);
+    this.client = vertx.createHttpClient(tls == null ? options : tls.applyTo(options));
     this.port = port;
   }
 

@@ -41,10 +41,21 @@ public final class RawWebSocketAgent implements AutoCloseable {
   }
 
   public static RawWebSocketAgent connect(Vertx vertx, int port, String bearerToken, int maxFrame) throws Exception {
-    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
-        .setMaxFrameSize(maxFrame).setMaxMessageSize(maxFrame));
+    return connect(vertx, port, bearerToken, maxFrame, null);
+  }
+
+  /** Over WSS when {@code tls} is given: the server verified by its anchors, a client certificate if it has one. */
+  public static RawWebSocketAgent connect(Vertx vertx, int port, ClientTls tls) throws Exception {
+    return connect(vertx, port, null, 70 << 20, tls);
+  }
+
+  public static RawWebSocketAgent connect(Vertx vertx, int port, String bearerToken, int maxFrame, ClientTls tls)
+      throws Exception {
+    WebSocketClientOptions clientOptions = new WebSocketClientOptions()
+        .setMaxFrameSize(maxFrame).setMaxMessageSize(maxFrame);
+    WebSocketClient client = vertx.createWebSocketClient(tls == null ? clientOptions : tls.applyTo(clientOptions));
     WebSocketConnectOptions options = new WebSocketConnectOptions()
-        .setHost("127.0.0.1").setPort(port).setURI("/v1/opamp");
+        .setHost("127.0.0.1").setPort(port).setURI("/v1/opamp").setSsl(tls != null);
     if (bearerToken != null) {
       options.addHeader("Authorization", "Bearer " + bearerToken);
     }
@@ -107,6 +118,11 @@ public final class RawWebSocketAgent implements AutoCloseable {
 
   public WebSocket socket() {
     return ws;
+  }
+
+  /** The certificate the server presented (WSS only). */
+  public java.security.cert.X509Certificate serverCertificate() throws Exception {
+    return (java.security.cert.X509Certificate) ws.sslSession().getPeerCertificates()[0];
   }
 
   private void onMessage(Buffer b) {

@@ -2,6 +2,7 @@ package dev.opamp.gateway.testing;
 
 import dev.opamp.gateway.GatewayNode;
 import dev.opamp.gateway.config.GatewaySettings;
+import dev.opamp.gateway.tls.ClientCertificatePolicy;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -25,9 +26,13 @@ public final class TestGateway implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private TestGateway(GatewayNode node) {
+    this(node, null);
+  }
+
+  private TestGateway(GatewayNode node, ClientTls adminTls) {
     this.node = node;
-    this.admin = WebClient.create(clientVertx, new WebClientOptions().setDefaultHost("127.0.0.1")
-        .setDefaultPort(node.adminPort()));
+    WebClientOptions options = new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(node.adminPort());
+    this.admin = WebClient.create(clientVertx, adminTls == null ? options : adminTls.applyTo(options));
   }
 
   /** Defaults with free ports, a fresh data dir, and short timeouts fit for tests. */
@@ -46,6 +51,17 @@ public final class TestGateway implements AutoCloseable {
   public static TestGateway start(GatewaySettings settings) throws Exception {
     GatewayNode node = GatewayNode.start(settings).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     return new TestGateway(node);
+  }
+
+  /**
+   * A node for TLS tests: its admin client trusts the admin port by {@code adminTls} (null when
+   * it is plain), and its OpAMP port judges client certificates by {@code clientCertificates}.
+   */
+  public static TestGateway start(GatewaySettings settings, ClientTls adminTls,
+      ClientCertificatePolicy clientCertificates) throws Exception {
+    GatewayNode node = GatewayNode.start(settings, clientCertificates).toCompletionStage().toCompletableFuture()
+        .get(60, TimeUnit.SECONDS);
+    return new TestGateway(node, adminTls);
   }
 
   /** Wraps a node that is already started (for example one of a {@link TestCluster}); closing stops it. */
@@ -83,6 +99,16 @@ public final class TestGateway implements AutoCloseable {
 
   public RawHttpAgent httpAgent() {
     return new RawHttpAgent(clientVertx, opampPort());
+  }
+
+  /** A WebSocket agent over WSS (and mutual TLS when {@code tls} has a client certificate). */
+  public RawWebSocketAgent webSocketAgent(ClientTls tls) throws Exception {
+    return RawWebSocketAgent.connect(clientVertx, opampPort(), tls);
+  }
+
+  /** An HTTP agent over HTTPS (and mutual TLS when {@code tls} has a client certificate). */
+  public RawHttpAgent httpAgent(ClientTls tls) {
+    return new RawHttpAgent(clientVertx, opampPort(), tls);
   }
 
   /** GET on the admin port; the response, whatever its status. */
