@@ -6,6 +6,8 @@ import dev.opamp.gateway.api.AgentsResource;
 import dev.opamp.gateway.api.ApiResource;
 import dev.opamp.gateway.api.CommandsResource;
 import dev.opamp.gateway.api.ConfigsResource;
+import dev.opamp.gateway.api.ConnectionSettingsResource;
+import dev.opamp.gateway.api.CredentialsResource;
 import dev.opamp.gateway.api.NodesResource;
 import dev.opamp.gateway.api.RolloutsResource;
 import dev.opamp.gateway.cluster.AgentRouter;
@@ -14,6 +16,9 @@ import dev.opamp.gateway.cluster.NodeDirectory;
 import dev.opamp.gateway.cluster.ClusterNode;
 import dev.opamp.gateway.config.GatewaySettings;
 import dev.opamp.gateway.config.SettingsException;
+import dev.opamp.gateway.credentials.AgentCredentials;
+import dev.opamp.gateway.credentials.ConnectionSettingsCatalog;
+import dev.opamp.gateway.credentials.ConnectionSettingsOffer;
 import dev.opamp.gateway.fleet.FleetStore;
 import dev.opamp.gateway.metrics.GatewayMetrics;
 import dev.opamp.gateway.protocol.OfferFanout;
@@ -24,6 +29,7 @@ import dev.opamp.gateway.remoteconfig.ConfigRepository;
 import dev.opamp.gateway.remoteconfig.RolloutDriver;
 import dev.opamp.gateway.remoteconfig.RolloutRepository;
 import dev.opamp.gateway.session.SessionRegistry;
+import dev.opamp.gateway.tls.ClientCertificatePolicy;
 import dev.opamp.gateway.transport.OpampEndpoint;
 import dev.opamp.gateway.transport.TransportLimits;
 import io.vertx.core.Future;
@@ -31,6 +37,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /**
@@ -50,10 +57,19 @@ public final class GatewayNode {
   private final NodeDirectory directory;
   private final ConfigCatalog catalog;
   private final RolloutDriver rollouts;
+  private final Credentials credentials;
+
+  /** The credentials side of a node: the CA at work and the connection-settings definitions. */
+  private record Credentials(AgentCredentials agents, ConnectionSettingsCatalog settings) {
+    void stop() {
+      agents.stop();
+      settings.stop();
+    }
+  }
 
   private GatewayNode(Vertx vertx, GatewaySettings settings, ClusterNode cluster, GatewayMetrics metrics,
       OpampEndpoint opamp, AdminServer admin, NodeDirectory directory, ConfigCatalog catalog,
-      RolloutDriver rollouts) {
+      RolloutDriver rollouts, Credentials credentials) {
     this.vertx = vertx;
     this.settings = settings;
     this.cluster = cluster;
@@ -63,6 +79,7 @@ public final class GatewayNode {
     this.directory = directory;
     this.catalog = catalog;
     this.rollouts = rollouts;
+    this.credentials = credentials;
   }
 
   /** Starts a node on a Vert.x instance of its own (one event loop per core). */
@@ -87,28 +104,49 @@ public final class GatewayNode {
       RolloutDriver rollouts = new RolloutDriver(vertx, hazelcast, rolloutStore, configs, fleet);
       OfferFanout fanout = new OfferFanout(vertx, fleet, sessions, cluster.nodeName());
       catalog.onChange(fanout::desiredStateChanged);
-      OpampProtocol protocol = new OpampProtocol(cluster.nodeName(), fleet, sessions, metrics, router,
-          List.of(new RemoteConfigOffer(catalog, fleet)));
+      ConnectionSettingsCatalog connectionSettings = new ConnectionSettingsCatalog(vertx, hazelcast);
+      connectionSettings.onChange(fanout::desiredStateChanged);
+      AtomicInteger opampPort = new AtomicInteger(settings.opampPort());
       NodeDirectory directory = new NodeDirectory(vertx, hazelcast, local, fleet, settings.agentRetention());
-      List<ApiResource> api = List.of(new AgentsResource(fleet), new CommandsResource(fleet, router),
-          new NodesResource(vertx, directory, router), new ConfigsResource(configs, catalog::reload),
-          new RolloutsResource(vertx, rolloutStore, rollouts));
       // Agents a previous run of this node held are gone with it: show them disconnected first.
       return catalog.start()
-          .compose(loaded -> fleet.disconnectNode(cluster.nodeName(), protocol.firstEpoch()))
-          .compose(stale -> OpampEndpoint.start(vertx, settings.opampHost(), settings.opampPort(), eventLoops,
-              transportLimits(settings), protocol, metrics, local::acceptsAgents))
-          .recover(e -> cannotListen("--opamp-port", settings.opampHost(), settings.opampPort(), e))
-          .compose(opamp -> AdminServer.start(vertx, settings.adminHost(), settings.adminPort(),
-                  settings.adminAuthToken(), metrics, () -> cluster.isRunning() && local.acceptsAgents(), api)
-              .recover(e -> cannotListen("--admin-port", settings.adminHost(), settings.adminPort(), e))
-              .map(admin -> {
-                directory.start();
-                rollouts.start();
-                metrics.startSampling(vertx, hazelcast);
-                return new GatewayNode(vertx, settings, cluster, metrics, opamp, admin, directory, catalog, rollouts);
-              }))
-          .recover(failure -> cluster.stop(vertx).transform(ignored -> Future.failedFuture(failure)));
+          .compose(loaded -> AgentCredentials.start(vertx, hazelcast, settings, metrics,
+              hazelcast.getConfig().getClusterName()))
+          .compose(agentCredentials -> {
+            agentCredentials.onChange(fanout::desiredStateChanged);
+            Credentials credentials = new Credentials(agentCredentials, connectionSettings);
+            OpampProtocol protocol = new OpampProtocol(cluster.nodeName(), fleet, sessions, metrics, router,
+                List.of(new RemoteConfigOffer(catalog, fleet),
+                    new ConnectionSettingsOffer(agentCredentials, connectionSettings, fleet, sessions,
+                        () -> agentOpampEndpoint(settings, opampPort.get()), settings.heartbeatIntervalSeconds())));
+            List<ApiResource> api = List.of(new AgentsResource(fleet), new CommandsResource(fleet, router),
+                new NodesResource(vertx, directory, router), new ConfigsResource(configs, catalog::reload),
+                new RolloutsResource(vertx, rolloutStore, rollouts), new CredentialsResource(agentCredentials, fleet),
+                new ConnectionSettingsResource(connectionSettings, connectionSettings::reload));
+            return connectionSettings.start()
+                .compose(loaded -> fleet.disconnectNode(cluster.nodeName(), protocol.firstEpoch()))
+                .compose(stale -> OpampEndpoint.start(vertx, settings.opampHost(), settings.opampPort(), eventLoops,
+                    transportLimits(settings), protocol, metrics, local::acceptsAgents))
+                .recover(e -> cannotListen("--opamp-port", settings.opampHost(), settings.opampPort(), e))
+                .compose(opamp -> {
+                  opampPort.set(opamp.port());
+                  return AdminServer.start(vertx, settings.adminHost(), settings.adminPort(),
+                          settings.adminAuthToken(), metrics, () -> cluster.isRunning() && local.acceptsAgents(), api)
+                      .recover(e -> cannotListen("--admin-port", settings.adminHost(), settings.adminPort(), e))
+                      .map(admin -> {
+                        directory.start();
+                        rollouts.start();
+                        metrics.startSampling(vertx, hazelcast);
+                        return new GatewayNode(vertx, settings, cluster, metrics, opamp, admin, directory, catalog,
+                            rollouts, credentials);
+                      });
+                })
+                .onFailure(e -> credentials.stop());
+          })
+          .recover(failure -> {
+            catalog.stop();
+            return cluster.stop(vertx).transform(ignored -> Future.failedFuture(failure));
+          });
     }).onSuccess(node -> LOG.info(() -> "gateway node " + node.cluster.nodeName() + " ready: OpAMP on "
         + settings.opampHost() + ":" + node.opampPort() + OpampEndpoint.PATH + ", admin on "
         + settings.adminHost() + ":" + node.adminPort()));
@@ -117,6 +155,12 @@ public final class GatewayNode {
   private static <T> Future<T> cannotListen(String flag, String host, int port, Throwable cause) {
     return Future.failedFuture(new SettingsException(flag + ": cannot listen on " + host + ":" + port
         + " (" + SettingsException.reasonOf(cause) + ")", cause));
+  }
+
+  /** The OpAMP URL offered to agents with their certificate when no definition names one. */
+  static String agentOpampEndpoint(GatewaySettings s, int port) {
+    return s.agentOpampEndpoint() != null ? s.agentOpampEndpoint()
+        : "ws://" + s.opampHost() + ":" + port + OpampEndpoint.PATH;
   }
 
   static TransportLimits transportLimits(GatewaySettings s) {
@@ -153,6 +197,19 @@ public final class GatewayNode {
     return settings;
   }
 
+  /**
+   * What the OpAMP listener should accept as client certificates under mTLS: chains to the
+   * gateway CA, and not revoked (cluster-wide).
+   */
+  public ClientCertificatePolicy clientCertificatePolicy() {
+    return credentials.agents().clientCertificatePolicy();
+  }
+
+  /** The gateway CA's certificate, PEM. */
+  public String caCertificatePem() {
+    return credentials.agents().caCertificatePem();
+  }
+
   /** Stops accepting agents, closes the admin port, leaves the cluster, then closes Vert.x. */
   public Future<Void> stop() {
     // Completed outside Vert.x: once Vert.x is closed, its contexts deliver nothing more.
@@ -161,6 +218,7 @@ public final class GatewayNode {
     directory.stop();
     catalog.stop();
     rollouts.stop();
+    credentials.stop();
     opamp.stop()
         .eventually(admin::stop)
         .eventually(() -> cluster.stop(vertx))

@@ -244,13 +244,16 @@ public final class AgentCredentials {
   /** Outcome of an operator's decision on one request. */
   public enum Decision { DONE, NO_REQUEST, NOT_PENDING }
 
+  /** An operator's decision and the agent's credential after it (null if it has none). */
+  public record Decided(Decision decision, AgentCredential credential) {}
+
   /** Signs an agent's pending request. */
-  public Future<Decision> approve(String key) {
+  public Future<Decided> approve(String key) {
     return decide(key, pending -> issue(pending.toBuilder(), "manual"));
   }
 
   /** Refuses an agent's pending request; the agent is told {@code reason}. */
-  public Future<Decision> reject(String key, String reason) {
+  public Future<Decided> reject(String key, String reason) {
     return decide(key, pending -> {
       metrics.csrRejected(CsrCheck.Refusal.REJECTED.tag);
       AgentCredential rejected = pending.toBuilder().setState(REJECTED)
@@ -264,18 +267,18 @@ public final class AgentCredentials {
     AgentCredential apply(AgentCredential pending) throws Exception;
   }
 
-  private Future<Decision> decide(String key, PendingAction action) {
+  private Future<Decided> decide(String key, PendingAction action) {
     return vertx.executeBlocking(() -> {
       AgentCredential c = store.agent(key);
       if (c == null) {
-        return Decision.NO_REQUEST;
+        return new Decided(Decision.NO_REQUEST, null);
       }
       if (!PENDING.equals(c.getState())) {
-        return Decision.NOT_PENDING;
+        return new Decided(Decision.NOT_PENDING, c);
       }
-      action.apply(c);
+      AgentCredential after = action.apply(c);
       store.announceChange();
-      return Decision.DONE;
+      return new Decided(Decision.DONE, after);
     }, false);
   }
 
