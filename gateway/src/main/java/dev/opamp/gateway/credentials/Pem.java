@@ -53,7 +53,7 @@ final class Pem {
     Object value = read(text);
     JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
     if (value instanceof PEMKeyPair pair) {
-      return converter.getKeyPair(pair).getPrivate();
+      return converter.getPrivateKey(pair.getPrivateKeyInfo()); // SEC 1 keys may leave the public half out
     }
     if (value instanceof PrivateKeyInfo info) {
       return converter.getPrivateKey(info);
