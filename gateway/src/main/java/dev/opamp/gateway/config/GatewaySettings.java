@@ -142,7 +142,7 @@ public record GatewaySettings(
     SettingRules.storeUrl(storeUrl, STORE_URL.flag());
     SettingRules.storeUser(storeUser, STORE_USER.flag());
     SettingRules.password(storePassword, STORE_PASSWORD_FILE.flag());
-    check((caCert == null) == (caKey == null), (caCert == null ? CA_KEY : CA_CERT).flag()
+    check((caCert == null) == (caKey == null), (caCert == null ? CA_CERT : CA_KEY).flag()
         + ": give --ca-cert and --ca-key together (or neither, to have the gateway generate its CA)");
     SettingRules.csrPolicy(csrPolicy, CSR_POLICY.flag());
     SettingRules.selector(csrAutoSelector, CSR_AUTO_SELECTOR.flag());

@@ -23,7 +23,7 @@ import java.util.logging.Logger;
  * The named connection-settings definitions operators save (durable map
  * {@code desired-connection-settings}), and this node's copy of them, ordered by priority, so an
  * offer picks an agent's definition on the event loop without a cluster call. Every change
- * reloads the copy and tells the listeners; a periodic reload catches missed events.
+ * reloads the copy and tells the listeners when it changed; a periodic reload catches missed events.
  */
 public final class ConnectionSettingsCatalog {
 
@@ -48,7 +48,8 @@ public final class ConnectionSettingsCatalog {
 
   public Future<Void> start() {
     listener = definitions.addEntryListener(new Follower(), false);
-    timer = vertx.setPeriodic(RECONCILE_MILLIS, id -> load(true));
+    // Catches missed events; the config catalog's reconcile already re-offers every session.
+    timer = vertx.setPeriodic(RECONCILE_MILLIS, id -> reload());
     return reload();
   }
 
@@ -61,7 +62,7 @@ public final class ConnectionSettingsCatalog {
     }
   }
 
-  /** Called (on no particular thread) whenever the definitions changed, and at every reconcile. */
+  /** Called (on no particular thread) whenever the definitions changed. */
   public void onChange(Runnable listener) {
     changeListeners.add(listener);
   }
@@ -78,10 +79,10 @@ public final class ConnectionSettingsCatalog {
 
   /** Reloads now; completes once this node applies what the cluster holds. */
   public Future<Void> reload() {
-    return load(false);
+    return load();
   }
 
-  private Future<Void> load(boolean notifyAnyway) {
+  private Future<Void> load() {
     return vertx.executeBlocking(() -> {
       List<Prepared> next = new ArrayList<>();
       for (byte[] bytes : definitions.values()) {
@@ -95,7 +96,7 @@ public final class ConnectionSettingsCatalog {
     }, false).map(next -> {
       boolean changed = !next.equals(active);
       active = List.copyOf(next);
-      if (changed || notifyAnyway) {
+      if (changed) {
         changeListeners.forEach(Runnable::run);
       }
       return (Void) null;
