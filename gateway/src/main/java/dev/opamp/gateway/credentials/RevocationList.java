@@ -44,7 +44,7 @@ final class RevocationList implements ClientCertificatePolicy {
   }
 
   /** Replaces this node's copy with the cluster's (blocking). */
-  void reload() {
+  synchronized void reload() {
     revoked = Set.copyOf(revocations.keySet());
   }
 
