@@ -6,6 +6,8 @@ import dev.opamp.gateway.api.AgentsResource;
 import dev.opamp.gateway.api.ApiResource;
 import dev.opamp.gateway.api.CommandsResource;
 import dev.opamp.gateway.api.ConfigsResource;
+import dev.opamp.gateway.api.ConnectionSettingsResource;
+import dev.opamp.gateway.api.CredentialsResource;
 import dev.opamp.gateway.api.NodesResource;
 import dev.opamp.gateway.api.RolloutsResource;
 import dev.opamp.gateway.cluster.AgentRouter;
@@ -14,6 +16,9 @@ import dev.opamp.gateway.cluster.NodeDirectory;
 import dev.opamp.gateway.cluster.ClusterNode;
 import dev.opamp.gateway.config.GatewaySettings;
 import dev.opamp.gateway.config.SettingsException;
+import dev.opamp.gateway.credentials.AgentCredentials;
+import dev.opamp.gateway.credentials.ConnectionSettingsCatalog;
+import dev.opamp.gateway.credentials.ConnectionSettingsOffer;
 import dev.opamp.gateway.fleet.FleetStore;
 import dev.opamp.gateway.metrics.GatewayMetrics;
 import dev.opamp.gateway.protocol.OfferFanout;
@@ -25,6 +30,7 @@ import dev.opamp.gateway.remoteconfig.RolloutDriver;
 import dev.opamp.gateway.remoteconfig.RolloutRepository;
 import dev.opamp.gateway.session.SessionRegistry;
 import dev.opamp.gateway.tls.ClientCertificatePolicy;
+import dev.opamp.gateway.tls.DeferredClientCertificatePolicy;
 import dev.opamp.gateway.tls.GatewayTls;
 import dev.opamp.gateway.transport.OpampEndpoint;
 import dev.opamp.gateway.transport.TransportLimits;
@@ -33,6 +39,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /**
@@ -52,11 +59,20 @@ public final class GatewayNode {
   private final NodeDirectory directory;
   private final ConfigCatalog catalog;
   private final RolloutDriver rollouts;
+  private final Credentials credentials;
   private final GatewayTls tls;
+
+  /** The credentials side of a node: the CA at work and the connection-settings definitions. */
+  private record Credentials(AgentCredentials agents, ConnectionSettingsCatalog settings) {
+    void stop() {
+      agents.stop();
+      settings.stop();
+    }
+  }
 
   private GatewayNode(Vertx vertx, GatewaySettings settings, ClusterNode cluster, GatewayMetrics metrics,
       OpampEndpoint opamp, AdminServer admin, NodeDirectory directory, ConfigCatalog catalog,
-      RolloutDriver rollouts, GatewayTls tls) {
+      RolloutDriver rollouts, Credentials credentials, GatewayTls tls) {
     this.vertx = vertx;
     this.settings = settings;
     this.cluster = cluster;
@@ -66,6 +82,7 @@ public final class GatewayNode {
     this.directory = directory;
     this.catalog = catalog;
     this.rollouts = rollouts;
+    this.credentials = credentials;
     this.tls = tls;
   }
 
@@ -85,8 +102,9 @@ public final class GatewayNode {
   }
 
   static Future<GatewayNode> start(Vertx vertx, GatewaySettings settings) {
-    // The credentials side's policy (gateway CA, revocations) plugs in here.
-    return start(vertx, settings, ClientCertificatePolicy.NONE);
+    // The gateway CA and its revocations judge client certificates once the credentials side has
+    // started (it needs the cluster); the OpAMP port opens only after that.
+    return start(vertx, settings, new DeferredClientCertificatePolicy());
   }
 
   private static Future<GatewayNode> start(Vertx vertx, GatewaySettings settings,
@@ -96,11 +114,11 @@ public final class GatewayNode {
     metrics.receiveBudgetLimit(settings.receiveBudgetBytes());
     // PEM files are checked before anything starts: a bad one stops the start with its flag named.
     return GatewayTls.load(vertx, settings, clientCertificates, metrics)
-        .compose(tls -> start(vertx, settings, sessions, metrics, tls));
+        .compose(tls -> start(vertx, settings, sessions, metrics, tls, clientCertificates));
   }
 
   private static Future<GatewayNode> start(Vertx vertx, GatewaySettings settings, SessionRegistry sessions,
-      GatewayMetrics metrics, GatewayTls tls) {
+      GatewayMetrics metrics, GatewayTls tls, ClientCertificatePolicy clientCertificates) {
     int eventLoops = VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
     return ClusterNode.start(vertx, settings).compose(cluster -> {
       HazelcastInstance hazelcast = cluster.hazelcast();
@@ -113,31 +131,55 @@ public final class GatewayNode {
       RolloutDriver rollouts = new RolloutDriver(vertx, hazelcast, rolloutStore, configs, fleet);
       OfferFanout fanout = new OfferFanout(vertx, fleet, sessions, cluster.nodeName());
       catalog.onChange(fanout::desiredStateChanged);
-      OpampProtocol protocol = new OpampProtocol(cluster.nodeName(), fleet, sessions, metrics, router,
-          List.of(new RemoteConfigOffer(catalog, fleet)));
+      ConnectionSettingsCatalog connectionSettings = new ConnectionSettingsCatalog(vertx, hazelcast);
+      connectionSettings.onChange(fanout::desiredStateChanged);
+      AtomicInteger opampPort = new AtomicInteger(settings.opampPort());
       NodeDirectory directory = new NodeDirectory(vertx, hazelcast, local, fleet, settings.agentRetention());
-      List<ApiResource> api = List.of(new AgentsResource(fleet), new CommandsResource(fleet, router),
-          new NodesResource(vertx, directory, router), new ConfigsResource(configs, catalog::reload),
-          new RolloutsResource(vertx, rolloutStore, rollouts));
       // Agents a previous run of this node held are gone with it: show them disconnected first.
       return catalog.start()
-          .compose(loaded -> fleet.disconnectNode(cluster.nodeName(), protocol.firstEpoch()))
-          .compose(stale -> OpampEndpoint.start(vertx, settings.opampHost(), settings.opampPort(), eventLoops,
-              transportLimits(settings), protocol, metrics, local::acceptsAgents, tls.opamp()))
-          .recover(e -> cannotListen("--opamp-port", settings.opampHost(), settings.opampPort(), e))
-          .compose(opamp -> AdminServer.start(vertx, settings.adminHost(), settings.adminPort(),
-                  settings.adminAuthToken(), metrics, () -> cluster.isRunning() && local.acceptsAgents(), api,
-                  tls.admin())
-              .recover(e -> cannotListen("--admin-port", settings.adminHost(), settings.adminPort(), e))
-              .map(admin -> {
-                directory.start();
-                rollouts.start();
-                metrics.startSampling(vertx, hazelcast);
-                tls.startWatching(vertx, settings);
-                return new GatewayNode(vertx, settings, cluster, metrics, opamp, admin, directory, catalog, rollouts,
-                    tls);
-              }))
-          .recover(failure -> cluster.stop(vertx).transform(ignored -> Future.failedFuture(failure)));
+          .compose(loaded -> AgentCredentials.start(vertx, hazelcast, settings, metrics,
+              hazelcast.getConfig().getClusterName()))
+          .compose(agentCredentials -> {
+            agentCredentials.onChange(fanout::desiredStateChanged);
+            if (clientCertificates instanceof DeferredClientCertificatePolicy deferred) {
+              deferred.resolve(agentCredentials.clientCertificatePolicy());
+            }
+            Credentials credentials = new Credentials(agentCredentials, connectionSettings);
+            OpampProtocol protocol = new OpampProtocol(cluster.nodeName(), fleet, sessions, metrics, router,
+                List.of(new RemoteConfigOffer(catalog, fleet),
+                    new ConnectionSettingsOffer(agentCredentials, connectionSettings, fleet, sessions,
+                        () -> agentOpampEndpoint(settings, opampPort.get()), settings.heartbeatIntervalSeconds())));
+            List<ApiResource> api = List.of(new AgentsResource(fleet), new CommandsResource(fleet, router),
+                new NodesResource(vertx, directory, router), new ConfigsResource(configs, catalog::reload),
+                new RolloutsResource(vertx, rolloutStore, rollouts), new CredentialsResource(agentCredentials, fleet),
+                new ConnectionSettingsResource(connectionSettings, connectionSettings::reload));
+            return connectionSettings.start()
+                .compose(loaded -> tls.refreshTrust(vertx))
+                .compose(trusted -> fleet.disconnectNode(cluster.nodeName(), protocol.firstEpoch()))
+                .compose(stale -> OpampEndpoint.start(vertx, settings.opampHost(), settings.opampPort(), eventLoops,
+                    transportLimits(settings), protocol, metrics, local::acceptsAgents, tls.opamp()))
+                .recover(e -> cannotListen("--opamp-port", settings.opampHost(), settings.opampPort(), e))
+                .compose(opamp -> {
+                  opampPort.set(opamp.port());
+                  return AdminServer.start(vertx, settings.adminHost(), settings.adminPort(),
+                          settings.adminAuthToken(), metrics, () -> cluster.isRunning() && local.acceptsAgents(), api,
+                          tls.admin())
+                      .recover(e -> cannotListen("--admin-port", settings.adminHost(), settings.adminPort(), e))
+                      .map(admin -> {
+                        directory.start();
+                        rollouts.start();
+                        metrics.startSampling(vertx, hazelcast);
+                        tls.startWatching(vertx, settings);
+                        return new GatewayNode(vertx, settings, cluster, metrics, opamp, admin, directory, catalog,
+                            rollouts, credentials, tls);
+                      });
+                })
+                .onFailure(e -> credentials.stop());
+          })
+          .recover(failure -> {
+            catalog.stop();
+            return cluster.stop(vertx).transform(ignored -> Future.failedFuture(failure));
+          });
     }).onSuccess(node -> LOG.info(() -> "gateway node " + node.cluster.nodeName() + " ready: OpAMP on "
         + (settings.opampTls() ? "https/wss " : "") + settings.opampHost() + ":" + node.opampPort()
         + OpampEndpoint.PATH + ", admin on " + (settings.adminTls() ? "https " : "") + settings.adminHost() + ":"
@@ -147,6 +189,12 @@ public final class GatewayNode {
   private static <T> Future<T> cannotListen(String flag, String host, int port, Throwable cause) {
     return Future.failedFuture(new SettingsException(flag + ": cannot listen on " + host + ":" + port
         + " (" + SettingsException.reasonOf(cause) + ")", cause));
+  }
+
+  /** The OpAMP URL offered to agents with their certificate when no definition names one. */
+  static String agentOpampEndpoint(GatewaySettings s, int port) {
+    return s.agentOpampEndpoint() != null ? s.agentOpampEndpoint()
+        : (s.opampTls() ? "wss://" : "ws://") + s.opampHost() + ":" + port + OpampEndpoint.PATH;
   }
 
   static TransportLimits transportLimits(GatewaySettings s) {
@@ -183,6 +231,19 @@ public final class GatewayNode {
     return settings;
   }
 
+  /**
+   * What the OpAMP listener should accept as client certificates under mTLS: chains to the
+   * gateway CA, and not revoked (cluster-wide).
+   */
+  public ClientCertificatePolicy clientCertificatePolicy() {
+    return credentials.agents().clientCertificatePolicy();
+  }
+
+  /** The gateway CA's certificate, PEM. */
+  public String caCertificatePem() {
+    return credentials.agents().caCertificatePem();
+  }
+
   /** Stops accepting agents, closes the admin port, leaves the cluster, then closes Vert.x. */
   public Future<Void> stop() {
     // Completed outside Vert.x: once Vert.x is closed, its contexts deliver nothing more.
@@ -192,6 +253,7 @@ public final class GatewayNode {
     directory.stop();
     catalog.stop();
     rollouts.stop();
+    credentials.stop();
     opamp.stop()
         .eventually(admin::stop)
         .eventually(() -> cluster.stop(vertx))

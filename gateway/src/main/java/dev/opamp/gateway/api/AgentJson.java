@@ -6,6 +6,7 @@ import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import dev.opamp.gateway.fleet.Hex;
 import dev.opamp.gateway.fleet.proto.AgentRecord;
 import dev.opamp.gateway.fleet.proto.DesiredConfig;
+import dev.opamp.gateway.fleet.proto.DesiredConnectionSettings;
 import dev.opamp.gateway.fleet.proto.Connection;
 import dev.opamp.gateway.proto.AgentConfigFile;
 import dev.opamp.gateway.proto.AnyValue;
@@ -54,7 +55,8 @@ public final class AgentJson {
    * The agent as listed by {@code GET /api/v1/agents}: {@code instanceUid},
    * {@code identifyingAttributes}, {@code nonIdentifyingAttributes}, {@code capabilities},
    * {@code health}, {@code connection}, {@code effectiveConfigHash},
-   * {@code remoteConfigStatus}, {@code packageStatuses}, {@code connectionSettingsStatus},
+   * {@code remoteConfigStatus}, {@code desiredConfig}, {@code packageStatuses},
+   * {@code connectionSettingsStatus}, {@code desiredConnectionSettings},
    * {@code customCapabilities}, {@code availableComponents}, {@code firstSeen} and
    * {@code lastStatusChange}.
    */
@@ -83,6 +85,8 @@ public final class AgentJson {
         r.hasConnectionSettingsStatus()
             ? connectionSettingsStatus(r.getConnectionSettingsStatus())
             : null);
+    json.put("desiredConnectionSettings", r.hasDesiredConnectionSettings()
+        ? desiredConnectionSettings(r.getDesiredConnectionSettings(), r.getConnectionSettingsStatus()) : null);
     json.put("customCapabilities",
         r.hasCustomCapabilities()
             ? new JsonArray(new ArrayList<>(r.getCustomCapabilities().getCapabilitiesList()))
@@ -152,6 +156,24 @@ public final class AgentJson {
         .put("rollout", d.getRollout().isEmpty() ? null : d.getRollout())
         .put("rolledBackFrom", d.getRolledBackFrom() == 0 ? null : d.getRolledBackFrom())
         .put("override", d.getOverride());
+  }
+
+  /**
+   * What connection settings the gateway offers the agent and whether the agent applied them:
+   * {@code applied} is true when its reported status is APPLIED for the offered hash.
+   */
+  private static JsonObject desiredConnectionSettings(DesiredConnectionSettings d, ConnectionSettingsStatus status) {
+    boolean offered = !d.getHash().isEmpty();
+    return new JsonObject()
+        .put("definition", d.getDefinition().isEmpty() ? null : d.getDefinition())
+        .put("hash", offered ? Hex.hex(d.getHash()) : null)
+        .put("parts", new JsonArray(new ArrayList<>(d.getPartsList())))
+        .put("certificateSerial", d.getCertificateSerial().isEmpty() ? null : d.getCertificateSerial())
+        .put("certificateRequest", d.getCertificateRequest().isEmpty() ? null : d.getCertificateRequest())
+        .put("certificateRequestReason",
+            d.getCertificateRequestReason().isEmpty() ? null : d.getCertificateRequestReason())
+        .put("applied", offered && d.getHash().equals(status.getLastConnectionSettingsHash())
+            && status.getStatus() == ConnectionSettingsStatuses.ConnectionSettingsStatuses_APPLIED);
   }
 
   private static JsonObject remoteConfigStatus(RemoteConfigStatus s) {

@@ -4,6 +4,13 @@ import static dev.opamp.gateway.config.Setting.ADMIN_AUTH_TOKEN_FILE;
 import static dev.opamp.gateway.config.Setting.AGENT_RETENTION;
 import static dev.opamp.gateway.config.Setting.ADMIN_HOST;
 import static dev.opamp.gateway.config.Setting.ADMIN_PORT;
+import static dev.opamp.gateway.config.Setting.AGENT_CERT_LIFETIME;
+import static dev.opamp.gateway.config.Setting.AGENT_CERT_RENEW_AT;
+import static dev.opamp.gateway.config.Setting.AGENT_OPAMP_ENDPOINT;
+import static dev.opamp.gateway.config.Setting.CA_CERT;
+import static dev.opamp.gateway.config.Setting.CA_KEY;
+import static dev.opamp.gateway.config.Setting.CSR_AUTO_SELECTOR;
+import static dev.opamp.gateway.config.Setting.CSR_POLICY;
 import static dev.opamp.gateway.config.Setting.FIRST_MESSAGE_TIMEOUT;
 import static dev.opamp.gateway.config.Setting.HEARTBEAT_INTERVAL_SECONDS;
 import static dev.opamp.gateway.config.Setting.HTTP_SESSION_TIMEOUT;
@@ -76,6 +83,16 @@ import java.util.function.Consumer;
  * @param opampClientAuth whether the OpAMP port asks agents for client certificates (needs its TLS)
  * @param opampClientCa PEM bundle of extra CA certificates client certificates may chain to; {@code null} for none
  * @param tlsReloadInterval how often the TLS files are checked for changes
+ * @param caCert PEM certificate of the gateway CA; {@code null} to generate one at the cluster's first start
+ * @param caKey PEM private key of the gateway CA; given together with {@code caCert}
+ * @param caKeySecretFile file holding the secret that encrypts the stored CA key; {@code null} for
+ *     {@code ca-key.secret} under {@code dataDir}, generated if absent
+ * @param csrPolicy who signs certificate requests until the API sets a policy: auto, selector or manual
+ * @param csrAutoSelector the agents signed at once under the selector policy; {@code null} for none
+ * @param agentCertLifetime validity of the certificates issued to agents
+ * @param agentCertRenewAt share of a certificate's lifetime after which it is renewed
+ * @param agentOpampEndpoint OpAMP URL offered with certificates when no definition names one;
+ *     {@code null} to derive it from the OpAMP host and port
  */
 public record GatewaySettings(
     String opampHost,
@@ -106,9 +123,20 @@ public record GatewaySettings(
     Path adminTlsKey,
     ClientAuthentication opampClientAuth,
     Path opampClientCa,
-    Duration tlsReloadInterval) {
+    Duration tlsReloadInterval,
+    Path caCert,
+    Path caKey,
+    Path caKeySecretFile,
+    String csrPolicy,
+    String csrAutoSelector,
+    Duration agentCertLifetime,
+    double agentCertRenewAt,
+    String agentOpampEndpoint) {
 
   private static final Set<String> SECRETS = Set.of("opampAuthToken", "adminAuthToken", "storePassword");
+
+  /** The file name, under {@code dataDir}, of the generated CA key secret. */
+  public static final String DEFAULT_CA_SECRET_NAME = "ca-key.secret";
 
   /** The file name, under {@code dataDir}, of the default H2 desired-state database. */
   public static final String DEFAULT_STORE_NAME = "desired-state";
@@ -136,6 +164,13 @@ public record GatewaySettings(
     SettingRules.storeUrl(storeUrl, STORE_URL.flag());
     SettingRules.storeUser(storeUser, STORE_USER.flag());
     SettingRules.password(storePassword, STORE_PASSWORD_FILE.flag());
+    check((caCert == null) == (caKey == null), (caCert == null ? CA_CERT : CA_KEY).flag()
+        + ": give --ca-cert and --ca-key together (or neither, to have the gateway generate its CA)");
+    SettingRules.csrPolicy(csrPolicy, CSR_POLICY.flag());
+    SettingRules.selector(csrAutoSelector, CSR_AUTO_SELECTOR.flag());
+    SettingRules.positiveDuration(agentCertLifetime, AGENT_CERT_LIFETIME.flag());
+    SettingRules.share(agentCertRenewAt, AGENT_CERT_RENEW_AT.flag());
+    SettingRules.url(agentOpampEndpoint, AGENT_OPAMP_ENDPOINT.flag());
     check(receiveBudgetBytes >= maxMessageBytes, RECEIVE_BUDGET_BYTES.flag() + ": "
         + Units.formatBytes(receiveBudgetBytes) + " is less than " + MAX_MESSAGE_BYTES.flag() + " ("
         + Units.formatBytes(maxMessageBytes) + "), so a message of the largest size could never be received");
@@ -195,6 +230,11 @@ public record GatewaySettings(
   public String effectiveStoreUrl() {
     return storeUrl != null ? storeUrl
         : SettingRules.H2_PREFIX + "file:" + dataDir.toAbsolutePath().normalize().resolve(DEFAULT_STORE_NAME);
+  }
+
+  /** The CA key secret file: {@link #caKeySecretFile()}, or {@code ca-key.secret} under the data dir. */
+  public Path effectiveCaKeySecretFile() {
+    return caKeySecretFile != null ? caKeySecretFile : dataDir.resolve(DEFAULT_CA_SECRET_NAME);
   }
 
   /**
@@ -260,6 +300,14 @@ public record GatewaySettings(
     private ClientAuthentication opampClientAuth = ClientAuthentication.NONE;
     private Path opampClientCa;
     private Duration tlsReloadInterval = Duration.ofSeconds(5);
+    private Path caCert;
+    private Path caKey;
+    private Path caKeySecretFile;
+    private String csrPolicy = "auto";
+    private String csrAutoSelector;
+    private Duration agentCertLifetime = Duration.ofDays(30);
+    private double agentCertRenewAt = 0.66;
+    private String agentOpampEndpoint;
 
     private Builder() {
     }
@@ -294,6 +342,14 @@ public record GatewaySettings(
       opampClientAuth = s.opampClientAuth;
       opampClientCa = s.opampClientCa;
       tlsReloadInterval = s.tlsReloadInterval;
+      caCert = s.caCert;
+      caKey = s.caKey;
+      caKeySecretFile = s.caKeySecretFile;
+      csrPolicy = s.csrPolicy;
+      csrAutoSelector = s.csrAutoSelector;
+      agentCertLifetime = s.agentCertLifetime;
+      agentCertRenewAt = s.agentCertRenewAt;
+      agentOpampEndpoint = s.agentOpampEndpoint;
     }
 
     public Builder opampHost(String value) {
@@ -451,6 +507,49 @@ public record GatewaySettings(
       return this;
     }
 
+    /** {@code null} (with {@link #caKey}) has the gateway generate its CA. */
+    public Builder caCert(Path value) {
+      caCert = value;
+      return this;
+    }
+
+    public Builder caKey(Path value) {
+      caKey = value;
+      return this;
+    }
+
+    /** {@code null} for {@code ca-key.secret} under the data dir. */
+    public Builder caKeySecretFile(Path value) {
+      caKeySecretFile = value;
+      return this;
+    }
+
+    public Builder csrPolicy(String value) {
+      csrPolicy = value;
+      return this;
+    }
+
+    public Builder csrAutoSelector(String value) {
+      csrAutoSelector = value;
+      return this;
+    }
+
+    public Builder agentCertLifetime(Duration value) {
+      agentCertLifetime = value;
+      return this;
+    }
+
+    public Builder agentCertRenewAt(double value) {
+      agentCertRenewAt = value;
+      return this;
+    }
+
+    /** {@code null} derives it from the OpAMP host and port. */
+    public Builder agentOpampEndpoint(String value) {
+      agentOpampEndpoint = value;
+      return this;
+    }
+
     /** The checked settings; throws {@link SettingsException} naming the first bad value. */
     public GatewaySettings build() {
       String name = nodeName != null ? nodeName : NodeNames.derived(opampPort);
@@ -458,7 +557,9 @@ public record GatewaySettings(
           maxMessageBytes, receiveBudgetBytes, wsPingInterval, wsIdleTimeout, firstMessageTimeout,
           httpSessionTimeout, writeQueueMaxBytes, slowConsumerTimeout, opampAuthToken, adminAuthToken,
           heartbeatIntervalSeconds, agentRetention, storeUrl, storeUser, storePassword,
-          opampTlsCert, opampTlsKey, adminTlsCert, adminTlsKey, opampClientAuth, opampClientCa, tlsReloadInterval);
+          opampTlsCert, opampTlsKey, adminTlsCert, adminTlsKey, opampClientAuth, opampClientCa, tlsReloadInterval,
+          caCert, caKey, caKeySecretFile, csrPolicy, csrAutoSelector, agentCertLifetime, agentCertRenewAt,
+          agentOpampEndpoint);
     }
   }
 }

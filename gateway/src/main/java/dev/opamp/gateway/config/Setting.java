@@ -71,7 +71,25 @@ enum Setting {
   STORE_USER("NAME", "User name for --store-url",
       s -> "none (the URL's or the driver's own)", (b, v) -> b.storeUser(v.storeUser())),
   STORE_PASSWORD_FILE("FILE", "File holding the password for --store-url (the whole file but its final line break)",
-      s -> "none", (b, v) -> b.storePassword(v.secretFromFile()));
+      s -> "none", (b, v) -> b.storePassword(v.secretFromFile())),
+  CA_CERT("FILE", "PEM certificate of the gateway CA that signs agent certificates (with --ca-key)",
+      s -> "generated at the cluster's first start", (b, v) -> b.caCert(v.path())),
+  CA_KEY("FILE", "PEM private key of the gateway CA (with --ca-cert)",
+      s -> "generated at the cluster's first start", (b, v) -> b.caKey(v.path())),
+  CA_KEY_SECRET_FILE("FILE", "File holding the secret that encrypts the stored CA key; every node of a cluster needs the same",
+      s -> "<data-dir>/ca-key.secret, generated if absent", (b, v) -> b.caKeySecretFile(v.path())),
+  CSR_POLICY("MODE", "Who signs agents' certificate requests: auto, selector (auto for --csr-auto-selector, "
+      + "others wait) or manual (an operator approves); the API can change it later",
+      s -> s.csrPolicy(), (b, v) -> b.csrPolicy(v.csrPolicy())),
+  CSR_AUTO_SELECTOR("SELECTOR", "Agents whose requests are signed at once under --csr-policy selector",
+      s -> "none", (b, v) -> b.csrAutoSelector(v.selector())),
+  AGENT_CERT_LIFETIME("DURATION", "Validity of the certificates the gateway CA issues to agents",
+      s -> Units.formatDuration(s.agentCertLifetime()), (b, v) -> b.agentCertLifetime(v.duration())),
+  AGENT_CERT_RENEW_AT("SHARE", "Share of a certificate's lifetime after which it is renewed (0-1, exclusive)",
+      s -> Double.toString(s.agentCertRenewAt()), (b, v) -> b.agentCertRenewAt(v.share())),
+  AGENT_OPAMP_ENDPOINT("URL", "OpAMP URL offered to agents with their certificate when no connection-settings "
+      + "definition names one",
+      s -> "ws://<opamp-host>:<opamp port>/v1/opamp", (b, v) -> b.agentOpampEndpoint(v.url()));
 
   /** Prefix of every environment variable the gateway reads. */
   static final String ENV_PREFIX = "OPAMP_GATEWAY_";

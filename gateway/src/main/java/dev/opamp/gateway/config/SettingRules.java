@@ -132,4 +132,42 @@ final class SettingRules {
     }
     return password;
   }
+
+  /** The modes of {@code --csr-policy}. */
+  static final java.util.List<String> CSR_POLICIES = java.util.List.of("auto", "selector", "manual");
+
+  static String csrPolicy(String mode, String label) {
+    if (!CSR_POLICIES.contains(mode)) {
+      throw new SettingsException(label + ": \"" + mode + "\" is not a CSR policy (auto, selector or manual)");
+    }
+    return mode;
+  }
+
+  static String selector(String selector, String label) {
+    if (selector == null) {
+      return null;
+    }
+    try {
+      return dev.opamp.gateway.fleet.Selector.parse(selector).toString();
+    } catch (IllegalArgumentException e) {
+      throw new SettingsException(label + ": \"" + selector + "\" is not a selector (" + e.getMessage() + ")");
+    }
+  }
+
+  static double share(double share, String label) {
+    if (!(share > 0 && share < 1)) {
+      throw new SettingsException(label + ": " + share + " is not a share between 0 and 1 (exclusive)");
+    }
+    return share;
+  }
+
+  static String url(String url, String label) {
+    if (url == null) {
+      return null;
+    }
+    if (!url.matches("(?i)(wss?|https?)://[^\\s/]+(/\\S*)?")) {
+      throw new SettingsException(label + ": \"" + url + "\" is not a ws://, wss://, http:// or https:// URL");
+    }
+    return url;
+  }
 }

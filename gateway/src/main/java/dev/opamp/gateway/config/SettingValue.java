@@ -119,6 +119,27 @@ record SettingValue(String text, String source) {
     return SettingRules.password(secret.replaceFirst("[\\r\\n]+$", ""), source);
   }
 
+  String csrPolicy() {
+    return SettingRules.csrPolicy(text.strip(), source);
+  }
+
+  String selector() {
+    return SettingRules.selector(text.strip(), source);
+  }
+
+  /** A share of a whole, strictly between 0 and 1, e.g. {@code 0.66}. */
+  double share() {
+    try {
+      return SettingRules.share(Double.parseDouble(text.strip()), source);
+    } catch (NumberFormatException e) {
+      throw invalid("is not a number between 0 and 1");
+    }
+  }
+
+  String url() {
+    return SettingRules.url(text.strip(), source);
+  }
+
   private <T> T parse(Supplier<T> parser) {
     try {
       return parser.get();

@@ -103,6 +103,22 @@ public final class GatewayMetrics implements AutoCloseable {
   /** Gauge: rollouts in the cluster by state; the same on every node (aggregate with max). */
   public static final String ROLLOUTS = "opamp.rollouts";
 
+  // Credentials.
+
+  /** Counter: agent certificates this node signed, by mode (auto, selector, manual, renewal, rotation). */
+  public static final String CREDENTIAL_SIGNINGS = "opamp.credentials.signings";
+  /** Counter: certificate requests refused, by reason (not_pem, bad_signature, unsupported_key, ...). */
+  public static final String CSR_REJECTIONS = "opamp.credentials.csr.rejections";
+  /** Counter: agent certificates replaced before expiry, by trigger (renewal, forced). */
+  public static final String CERTIFICATE_ROTATIONS = "opamp.credentials.rotations";
+  /** Counter: agent certificates revoked through this node. */
+  public static final String CERTIFICATE_REVOCATIONS = "opamp.credentials.revocations";
+  /**
+   * Gauge: days until the nearest expiry among the agents' current certificates whose record this
+   * node holds the primary copy of (aggregate with min); NaN when there is none.
+   */
+  public static final String AGENT_CERTIFICATE_EXPIRY = "opamp.credentials.agent.certificate.expiry.days";
+
   // The cluster, as this member sees it.
 
   /** Gauge: members of the cluster this node sees, itself included. */
@@ -166,6 +182,10 @@ public final class GatewayMetrics implements AutoCloseable {
    */
   static final List<String> REFUSAL_REASONS = List.of("unauthorized", "draining", "certificate_revoked");
   static final List<String> FULL_STATE_REASONS = List.of("gap", "missing_state");
+  static final List<String> SIGNING_MODES = List.of("auto", "selector", "manual", "renewal", "rotation");
+  static final List<String> CSR_REJECTION_REASONS =
+      List.of("not_pem", "bad_signature", "unsupported_key", "weak_key", "subject_mismatch", "rejected");
+  static final List<String> ROTATION_TRIGGERS = List.of("renewal", "forced");
   static final List<String> UID_REASONS = List.of("requested", "invalid", "duplicate");
   static final List<String> FLEET_WRITE_OUTCOMES = List.of("changed", "unchanged", "failed");
   static final List<String> TLS_LISTENERS = List.of("opamp", "admin");
@@ -181,6 +201,7 @@ public final class GatewayMetrics implements AutoCloseable {
   private final Map<Transport, Counter> bytesOut = new EnumMap<>(Transport.class);
   private final Map<Transport, Counter> backpressure = new EnumMap<>(Transport.class);
   private final Map<String, Counter> tagged = new ConcurrentHashMap<>();
+  private final Counter revocations;
 
   public GatewayMetrics(SessionRegistry sessions, String nodeName) {
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -216,6 +237,10 @@ public final class GatewayMetrics implements AutoCloseable {
     FULL_STATE_REASONS.forEach(this::fullStateRequests);
     UID_REASONS.forEach(this::uidsAssigned);
     FLEET_WRITE_OUTCOMES.forEach(this::fleetWrites);
+    SIGNING_MODES.forEach(this::signings);
+    CSR_REJECTION_REASONS.forEach(this::csrRejections);
+    ROTATION_TRIGGERS.forEach(this::rotations);
+    revocations = counter(CERTIFICATE_REVOCATIONS, "Agent certificates revoked");
     for (String listener : TLS_LISTENERS) {
       tlsReloads(listener, TLS_RELOAD_SUCCESS);
       tlsReloads(listener, TLS_RELOAD_FAILURE);
@@ -307,6 +332,32 @@ public final class GatewayMetrics implements AutoCloseable {
         .register(registry);
   }
 
+  /** An agent certificate was signed; {@code mode} says why (auto, selector, manual, renewal, rotation). */
+  public void certificateSigned(String mode) {
+    signings(mode).increment();
+  }
+
+  public void csrRejected(String reason) {
+    csrRejections(reason).increment();
+  }
+
+  /** A current certificate was replaced before expiry; {@code trigger} is renewal or forced. */
+  public void certificateRotated(String trigger) {
+    rotations(trigger).increment();
+  }
+
+  public void certificatesRevoked(int count) {
+    revocations.increment(count);
+  }
+
+  /** Registers the gauge of days to the nearest agent-certificate expiry (NaN: none). */
+  public void agentCertificateExpiry(java.util.function.DoubleSupplier days) {
+    Gauge.builder(AGENT_CERTIFICATE_EXPIRY, days::getAsDouble)
+        .description("Days until the nearest expiry among agents' current certificates held here (min across nodes)")
+        .strongReference(true)
+        .register(registry);
+  }
+
   /** Registers the gauge of the node-wide receive budget. */
   public void receiveBudget(LongSupplier inUse) {
     Gauge.builder(RECEIVE_BUDGET_IN_USE, inUse::getAsLong)
@@ -393,6 +444,18 @@ public final class GatewayMetrics implements AutoCloseable {
 
   private Counter tlsHandshakeFailures(String listener) {
     return tagged(TLS_HANDSHAKE_FAILURES, "TLS handshakes that failed", "listener", listener);
+  }
+
+  private Counter signings(String mode) {
+    return tagged(CREDENTIAL_SIGNINGS, "Agent certificates signed", "mode", mode);
+  }
+
+  private Counter csrRejections(String reason) {
+    return tagged(CSR_REJECTIONS, "Certificate requests refused", "reason", reason);
+  }
+
+  private Counter rotations(String trigger) {
+    return tagged(CERTIFICATE_ROTATIONS, "Agent certificates replaced before expiry", "trigger", trigger);
   }
 
   private Counter tagged(String name, String description, String... tags) {

@@ -12,11 +12,14 @@ public final class ServerCapabilitySet {
 
   /**
    * Status reports, effective configs and package statuses are stored and shown; remote configs
-   * are offered to agents that accept them.
+   * are offered to agents that accept them; connection settings (with certificates the gateway
+   * CA signs from agents' CSRs) are offered to agents that accept them.
    */
   public static final long CURRENT =
       ServerCapabilities.ServerCapabilities_AcceptsStatus_VALUE
           | ServerCapabilities.ServerCapabilities_OffersRemoteConfig_VALUE
           | ServerCapabilities.ServerCapabilities_AcceptsEffectiveConfig_VALUE
-          | ServerCapabilities.ServerCapabilities_AcceptsPackagesStatus_VALUE;
+          | ServerCapabilities.ServerCapabilities_AcceptsPackagesStatus_VALUE
+          | ServerCapabilities.ServerCapabilities_OffersConnectionSettings_VALUE
+          | ServerCapabilities.ServerCapabilities_AcceptsConnectionSettingsRequest_VALUE;
 }

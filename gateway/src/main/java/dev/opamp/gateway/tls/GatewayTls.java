@@ -50,6 +50,17 @@ public final class GatewayTls {
     return admin;
   }
 
+  /** Puts the client-certificate policy's current anchors in force (on a worker thread). */
+  public Future<Void> refreshTrust(Vertx vertx) {
+    if (opamp == null) {
+      return Future.succeededFuture();
+    }
+    return vertx.executeBlocking(() -> {
+      opamp.refreshTrust();
+      return null;
+    }, false);
+  }
+
   /** Starts watching the files of both listeners ({@code --tls-reload-interval}). */
   public void startWatching(Vertx vertx, GatewaySettings settings) {
     if (opamp != null) {

@@ -97,11 +97,6 @@ public final class ListenerTls {
       }
       tls.policyAnchors = List.copyOf(policy.trustAnchors());
       trust.trust(tls.anchors());
-      if (trust.anchors().isEmpty()) {
-        LOG.warning(files.listener() + " listener: --opamp-client-auth " + clientAuth.label()
-            + " but no trust anchor (no --opamp-client-ca and none from the gateway CA): every client "
-            + "certificate will be refused");
-      }
     }
     metrics.tlsCertificateExpiry(files.listener(), tls::daysToExpiry);
     return tls;
@@ -198,6 +193,22 @@ public final class ListenerTls {
 
   double daysToExpiry() {
     return Duration.between(Instant.now(), serving.notAfter()).toSeconds() / 86_400.0;
+  }
+
+  /**
+   * Takes the policy's anchors as they are now (worker thread): called once the policy is known,
+   * before the listener opens. Warns when no client certificate could be trusted.
+   */
+  public void refreshTrust() {
+    if (trust == null) {
+      return;
+    }
+    checkTrust();
+    if (trust.anchors().isEmpty()) {
+      LOG.warning(files.listener() + " listener: --opamp-client-auth " + clientAuth.label()
+          + " but no trust anchor (no --opamp-client-ca and none from the gateway CA): every client "
+          + "certificate will be refused");
+    }
   }
 
   /** One look at the files and anchors (worker thread): puts changed, usable material in force. */

@@ -26,8 +26,8 @@ class AgentJsonTest {
     assertEquals(new JsonArray(), json.getJsonArray("capabilities"));
     for (String part : List.of("identifyingAttributes", "nonIdentifyingAttributes", "health",
         "connection", "effectiveConfigHash", "remoteConfigStatus", "packageStatuses",
-        "connectionSettingsStatus", "customCapabilities", "availableComponents", "firstSeen",
-        "lastStatusChange")) {
+        "connectionSettingsStatus", "desiredConnectionSettings", "customCapabilities", "availableComponents",
+        "firstSeen", "lastStatusChange")) {
       assertTrue(json.containsKey(part), part);
       assertNull(json.getValue(part), part);
     }

@@ -107,6 +107,33 @@ class SettingsLoaderTest {
   }
 
   @Test
+  void credentialsSettingsAreReadAndChecked() throws IOException {
+    Path cert = write("ca.pem", "x");
+    Path key = write("ca.key", "y");
+    GatewaySettings s = load(Map.of("OPAMP_GATEWAY_CSR_POLICY", "selector"),
+        "--ca-cert", cert.toString(), "--ca-key", key.toString(), "--csr-auto-selector", "env = prod",
+        "--agent-cert-lifetime", "7d", "--agent-cert-renew-at", "0.5",
+        "--agent-opamp-endpoint", "wss://opamp.example:4320/v1/opamp");
+    assertEquals(cert, s.caCert());
+    assertEquals("selector", s.csrPolicy());
+    assertEquals("env=prod", s.csrAutoSelector());
+    assertEquals(Duration.ofDays(7), s.agentCertLifetime());
+    assertEquals(0.5, s.agentCertRenewAt());
+    assertEquals("wss://opamp.example:4320/v1/opamp", s.agentOpampEndpoint());
+    GatewaySettings defaults = load(Map.of());
+    assertEquals("auto", defaults.csrPolicy());
+    assertEquals(defaults.dataDir().resolve("ca-key.secret"), defaults.effectiveCaKeySecretFile());
+    assertFails("--csr-policy: \"sometimes\" is not a CSR policy (auto, selector or manual)", Map.of(),
+        "--csr-policy", "sometimes");
+    assertFails("--agent-cert-renew-at: 1.5 is not a share between 0 and 1 (exclusive)", Map.of(),
+        "--agent-cert-renew-at", "1.5");
+    assertFails("--ca-key: give --ca-cert and --ca-key together (or neither, to have the gateway generate its CA)",
+        Map.of(), "--ca-cert", cert.toString());
+    assertFails("--agent-opamp-endpoint: \"opamp.example\" is not a ws://, wss://, http:// or https:// URL", Map.of(),
+        "--agent-opamp-endpoint", "opamp.example");
+  }
+
+  @Test
   void badStoreSettingsAreNamed() throws IOException {
     assertFails("--store-url: \"postgres://db/opamp\" is not a jdbc:h2: or jdbc:postgresql: URL",
         Map.of(), "--store-url", "postgres://db/opamp");

@@ -37,12 +37,27 @@ final class TestPostgres {
         + "starts a local PostgreSQL and sets it, with " + USER + " and " + PASSWORD + ")");
   }
 
-  /** {@code builder} pointed at the test database. */
+  /**
+   * {@code builder} pointed at the test database, with the CA key secret every test node on it
+   * shares: the database outlives each test's data dir, and so does the CA stored in it.
+   */
   static GatewaySettings.Builder use(GatewaySettings.Builder builder) {
     require();
     return builder.storeUrl(System.getenv(URL))
         .storeUser(blankToNull(System.getenv(USER)))
-        .storePassword(blankToNull(System.getenv(PASSWORD)));
+        .storePassword(blankToNull(System.getenv(PASSWORD)))
+        .caKeySecretFile(sharedCaSecret());
+  }
+
+  private static java.nio.file.Path sharedCaSecret() {
+    java.nio.file.Path file = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"),
+        "opamp-gateway-test-postgres-ca.secret");
+    try {
+      java.nio.file.Files.writeString(file, "opamp-gateway-test-postgres-ca-secret\n");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return file;
   }
 
   /** Drops a test map's table, so that test runs leave nothing behind in the shared database. */

@@ -117,7 +117,8 @@ public final class GatewayProcess implements AutoCloseable {
         "--opamp-port", String.valueOf(opamp),
         "--admin-port", String.valueOf(admin),
         "--node-name", nodeName,
-        "--data-dir", dataDir.toString()));
+        "--data-dir", dataDir.toString(),
+        "--ca-key-secret-file", CaSecretFile.in(dir).toString()));
     if (hazelcastConfig != null) {
       command.add("--hazelcast-config");
       command.add(hazelcastConfig.toString());

@@ -112,7 +112,8 @@ public final class TestCluster implements AutoCloseable {
         .opampPort(0)
         .adminPort(0)
         .dataDir(dir.resolve(nodeName(i)))
-        .hazelcastConfig(config.file(i));
+        .hazelcastConfig(config.file(i))
+        .caKeySecretFile(CaSecretFile.in(dir));
     adjust.accept(settings);
     return settings.build();
   }

@@ -1,0 +1,68 @@
+package dev.opamp.gateway.credentials;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.security.PrivateKey;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+
+/** PEM text in and out: certificates, private keys (PKCS#8, PKCS#1 or SEC 1) and PKCS#10 requests. */
+final class Pem {
+
+  private Pem() {}
+
+  static String of(Object value) {
+    StringWriter out = new StringWriter();
+    try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
+      writer.writeObject(value);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toString();
+  }
+
+  /** The first object of the PEM text, or null if it holds none. */
+  static Object read(String text) throws IOException {
+    try (PEMParser parser = new PEMParser(new StringReader(text))) {
+      return parser.readObject();
+    }
+  }
+
+  static X509Certificate certificate(String text) throws IOException {
+    if (!(read(text) instanceof X509CertificateHolder holder)) {
+      throw new IOException("no PEM CERTIFICATE found");
+    }
+    try {
+      return new JcaX509CertificateConverter().getCertificate(holder);
+    } catch (CertificateException e) {
+      throw new IOException("the certificate cannot be read: " + e.getMessage(), e);
+    }
+  }
+
+  static PrivateKey privateKey(String text) throws IOException {
+    Object value = read(text);
+    JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
+    if (value instanceof PEMKeyPair pair) {
+      return converter.getPrivateKey(pair.getPrivateKeyInfo()); // SEC 1 keys may leave the public half out
+    }
+    if (value instanceof PrivateKeyInfo info) {
+      return converter.getPrivateKey(info);
+    }
+    throw new IOException("no unencrypted PEM PRIVATE KEY found");
+  }
+
+  /** The certification request in the PEM text; null if the text holds something else or nothing. */
+  static PKCS10CertificationRequest request(String text) throws IOException {
+    return read(text) instanceof PKCS10CertificationRequest request ? request : null;
+  }
+}
