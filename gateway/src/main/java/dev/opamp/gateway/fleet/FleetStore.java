@@ -49,7 +49,8 @@ public final class FleetStore {
 
   /** Merges a report (only the parts the agent sent) into the agent's record. */
   public Future<ReportOutcome> applyReport(String key, AgentRecord report) {
-    return onCaller(agents.submitToKey(key, new ReportMerge(report, System.currentTimeMillis())));
+    return onCaller(agents.submitToKey(key, new ReportMerge(report, System.currentTimeMillis())))
+        .map(ReportOutcome::decode);
   }
 
   /**

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.hazelcast.map.EntryProcessor;
 import dev.opamp.gateway.fleet.proto.AgentRecord;
 import dev.opamp.gateway.fleet.proto.Connection;
+import dev.opamp.gateway.fleet.proto.MergeOutcome;
 import java.io.Serializable;
 import java.util.Map;
 
@@ -13,9 +14,10 @@ import java.util.Map;
  * the report leaves out keeps its stored value.
  *
  * <p>The report travels as protobuf bytes of an {@link AgentRecord} holding only the parts the
- * agent sent; {@code connection}, when set, names the session that now holds the agent.
+ * agent sent; {@code connection}, when set, names the session that now holds the agent. The
+ * answer is a {@link MergeOutcome}'s bytes ({@link ReportOutcome#decode}).
  */
-public final class ReportMerge implements EntryProcessor<String, AgentRecord, ReportOutcome>, Serializable {
+public final class ReportMerge implements EntryProcessor<String, AgentRecord, byte[]>, Serializable {
 
   private static final long serialVersionUID = 1L;
 
@@ -28,7 +30,7 @@ public final class ReportMerge implements EntryProcessor<String, AgentRecord, Re
   }
 
   @Override
-  public ReportOutcome process(Map.Entry<String, AgentRecord> entry) {
+  public byte[] process(Map.Entry<String, AgentRecord> entry) {
     AgentRecord stored = entry.getValue();
     AgentRecord delta = parse(report);
     AgentRecord merged = merge(stored, delta, nowMillis);
@@ -36,15 +38,21 @@ public final class ReportMerge implements EntryProcessor<String, AgentRecord, Re
     if (changed) {
       entry.setValue(merged);
     }
-    return new ReportOutcome(
-        stored != null,
-        changed,
-        merged.hasDescription(),
-        merged.getAvailableComponents().getHash().toByteArray(),
-        merged.getAvailableComponents().getComponentsCount() > 0,
-        !merged.getEffectiveConfigHash().isEmpty(),
-        displacedHolder(stored, delta),
-        offersMayChange(delta) ? offerView(merged) : null);
+    MergeOutcome.Builder outcome = MergeOutcome.newBuilder()
+        .setExisted(stored != null)
+        .setChanged(changed)
+        .setHasDescription(merged.hasDescription())
+        .setStoredComponentsHash(merged.getAvailableComponents().getHash())
+        .setHasComponentDetails(merged.getAvailableComponents().getComponentsCount() > 0)
+        .setHasEffectiveConfig(!merged.getEffectiveConfigHash().isEmpty());
+    Connection displaced = displacedHolder(stored, delta);
+    if (displaced != null) {
+      outcome.setPreviousNode(displaced.getNode()).setPreviousEpoch(displaced.getEpoch());
+    }
+    if (offersMayChange(delta)) {
+      outcome.setOfferView(offerView(merged));
+    }
+    return outcome.build().toByteArray();
   }
 
   /**
@@ -56,18 +64,17 @@ public final class ReportMerge implements EntryProcessor<String, AgentRecord, Re
         || delta.hasPackageStatuses() || delta.hasConnectionSettingsStatus();
   }
 
-  private static byte[] offerView(AgentRecord merged) {
+  private static AgentRecord offerView(AgentRecord merged) {
     return merged.toBuilder()
         .clearHealth()
         .clearAvailableComponents()
         .clearCustomCapabilities()
         .clearLastCustomMessage()
-        .build()
-        .toByteArray();
+        .build();
   }
 
   /** The live session the report's new connection displaces, if any. */
-  private static ReportOutcome.Holder displacedHolder(AgentRecord stored, AgentRecord delta) {
+  private static Connection displacedHolder(AgentRecord stored, AgentRecord delta) {
     if (stored == null || !delta.hasConnection() || !stored.getConnection().getConnected()) {
       return null;
     }
@@ -75,7 +82,7 @@ public final class ReportMerge implements EntryProcessor<String, AgentRecord, Re
     if (before.getEpoch() == delta.getConnection().getEpoch()) {
       return null;
     }
-    return new ReportOutcome.Holder(before.getNode(), before.getEpoch());
+    return before;
   }
 
   /** The merge itself, separate from Hazelcast so it can be tested and reasoned about alone. */

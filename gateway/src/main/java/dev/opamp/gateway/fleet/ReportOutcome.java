@@ -1,10 +1,12 @@
 package dev.opamp.gateway.fleet;
 
-import java.io.Serializable;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.opamp.gateway.fleet.proto.AgentRecord;
+import dev.opamp.gateway.fleet.proto.MergeOutcome;
 
 /**
- * What merging one report into the stored record found: the protocol decides from it whether
- * to ask for the full state or the full component map.
+ * What merging one report found: the protocol decides from it whether to ask for the full state
+ * or the full component map, and what to offer.
  *
  * @param existed a record was stored before this report
  * @param changed the record was written (something the agent reported differs)
@@ -16,8 +18,8 @@ import java.io.Serializable;
  * @param previousHolder the connection the record named before this report, if the report
  *     names a new one and the old one was live: a session elsewhere that is now stale
  * @param offerView the stored record without the parts no offer depends on (health, components,
- *     custom messages), as protobuf bytes: given when the report opened a session or changed a
- *     part that offers depend on, so the session can work out what to offer; null otherwise
+ *     custom messages): given when the report opened a session or changed a part that offers
+ *     depend on, so the session can work out what to offer; null otherwise
  */
 public record ReportOutcome(
     boolean existed,
@@ -27,9 +29,22 @@ public record ReportOutcome(
     boolean hasComponentDetails,
     boolean hasEffectiveConfig,
     Holder previousHolder,
-    byte[] offerView)
-    implements Serializable {
+    AgentRecord offerView) {
 
   /** A node and session epoch that held an agent. */
-  public record Holder(String node, long epoch) implements Serializable {}
+  public record Holder(String node, long epoch) {}
+
+  /** Reads the outcome as the partition owner encoded it. */
+  static ReportOutcome decode(byte[] bytes) {
+    MergeOutcome m;
+    try {
+      m = MergeOutcome.parseFrom(bytes);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("corrupt merge outcome", e);
+    }
+    return new ReportOutcome(m.getExisted(), m.getChanged(), m.getHasDescription(),
+        m.getStoredComponentsHash().toByteArray(), m.getHasComponentDetails(), m.getHasEffectiveConfig(),
+        m.getPreviousNode().isEmpty() ? null : new Holder(m.getPreviousNode(), m.getPreviousEpoch()),
+        m.hasOfferView() ? m.getOfferView() : null);
+  }
 }

@@ -1,7 +1,6 @@
 package dev.opamp.gateway.protocol;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.opamp.gateway.fleet.ReportOutcome;
 import dev.opamp.gateway.fleet.proto.AgentRecord;
 import dev.opamp.gateway.fleet.proto.Connection;
@@ -344,11 +343,7 @@ final class ProtocolSession implements AgentConnectionHandler, LiveSession {
     protocol.metrics().fleetWrite(outcome.changed() ? "changed" : "unchanged");
     connectionRecorded = true;
     if (outcome.offerView() != null) {
-      try {
-        addOffers(AgentRecord.parseFrom(outcome.offerView()), reply);
-      } catch (InvalidProtocolBufferException e) {
-        throw new IllegalStateException("corrupt agent record from the fleet", e);
-      }
+      addOffers(outcome.offerView(), reply);
     }
     if (outcome.previousHolder() != null) {
       // The agent was still shown on another session (another node, or one not yet closed): end it.
