@@ -7,10 +7,12 @@
 #   AGENTS=19000 loadtest/bench.sh             # one node at its file-descriptor limit
 #   AGENTS=100000 NODES=6 loadtest/bench.sh    # a cluster of six gateway processes
 #   NODES=3 SCENARIOS="connect fanout failover" loadtest/bench.sh   # and SIGKILL the last node mid-run
+#   SCENARIOS="packages credentials" loadtest/bench.sh  # a package upgrade of the fleet; a CSR from every agent
 #
 # Settings (environment): AGENTS (10000), NODES (1), RATE (2000 connects/s), GATEWAY_JVM
 # ("-Xmx1g"; the floor server gets the same), HOLD (10s), SETTLE (10s), CONNECT_TIMEOUT (180s), SCENARIOS
-# ("connect fanout"; "failover" is optional and needs NODES > 1), OUT (loadtest/target/bench). Reports: $OUT/<scenario>.json and .txt;
+# ("connect fanout"; "packages", "credentials" and "failover" are optional, failover needs NODES > 1),
+# PACKAGE_MIB (8, the package file of "packages"), OUT (loadtest/target/bench). Reports: $OUT/<scenario>.json and .txt;
 # gateway logs: $OUT/gateway-<n>.log.
 #
 # Above ~18 000 agents the simulator runs several worker processes and, above 20 000, connects
@@ -27,6 +29,7 @@ HOLD=${HOLD:-10s}
 SETTLE=${SETTLE:-10s}
 CONNECT_TIMEOUT=${CONNECT_TIMEOUT:-180s}
 SCENARIOS=${SCENARIOS:-connect fanout}
+PACKAGE_MIB=${PACKAGE_MIB:-8}
 OUT=${OUT:-loadtest/target/bench}
 GATEWAY_JAR=gateway/target/opamp-gateway.jar
 LOADTEST_JAR=loadtest/target/opamp-loadtest.jar
@@ -140,6 +143,7 @@ run() {
 for scenario in $SCENARIOS; do
   case $scenario in
     connect) run connect --floor --floor-jvm-args "$GATEWAY_JVM" ;;
+    packages) run packages --package-mib "$PACKAGE_MIB" --fanout-timeout 300s ;;
     failover)
       if [[ $NODES -gt 1 ]]; then
         # the last node is killed; the admin API is read on the first one that answers
@@ -161,6 +165,8 @@ for scenario in $SCENARIOS; do
       "  gateway heap/agent \(.gateway.heapBytesPerAgent // "n/a") B (\(.gateway.heapMethod // "-")), rss/agent \(.gateway.rssBytesPerAgent // "n/a") B, cpu/connect \(.gateway.cpuMsPerConnect // "n/a") ms",
       (if .floor then "  floor heap/agent \(.floor.heapBytesPerAgent // "n/a") B, ratioToFloor \(.ratioToFloor // "n/a")" else empty end),
       (if .fanout then "  fanout p50 \(.fanout.p50Ms // "n/a") ms, p99 \(.fanout.p99Ms // "n/a") ms, all applied \(.fanout.allAppliedMs // "n/a") ms (\(.fanout.applied)/\(.agents))" else empty end),
+      (if .packages then "  packages: \(.packages.fileBytes) B file, p50 \(.packages.p50Ms // "n/a") ms, p99 \(.packages.p99Ms // "n/a") ms, all installed \(.packages.allInstalledMs // "n/a") ms (\(.packages.installed // 0)/\(.agents)), \(.packages.downloadMiBPerSecond // "n/a") MiB/s, gateway peak heap \(.packages.gatewayPeakHeapBytes // "n/a") B, rss \(.packages.gatewayPeakRssBytes // "n/a") B" else empty end),
+      (if .credentials then "  credentials: p50 \(.credentials.p50Ms // "n/a") ms, p99 \(.credentials.p99Ms // "n/a") ms, all certified \(.credentials.allCertifiedMs // "n/a") ms (\(.credentials.certified)/\(.credentials.requested)), \(.credentials.signingsPerSecond // "n/a") signings/s" else empty end),
       (if .failover then "  failover: node \(.failover.killedNode) killed with \(.failover.agentsOnKilledNode // "n/a") agents, all back \(.failover.allReconnectedSeconds // "n/a") s (p50 \(.failover.reconnectSeconds.p50 // "n/a") s, p99 \(.failover.reconnectSeconds.p99 // "n/a") s), cluster count restored \(.failover.fleetCountRestoredSeconds // "n/a") s, lost \(.failover.lost // "n/a")" else empty end),
       (if (.walls | length) > 0 then "  walls: \(.walls | join("; "))" else empty end)
     ] | .[]' "$f"

@@ -37,6 +37,34 @@ final class AdminClient {
     return new Answer(r.statusCode(), r.body());
   }
 
+  /**
+   * PUT as multipart/form-data: the text {@code fields}, then the file streamed from disk as the
+   * part {@code fileField}.
+   */
+  Answer putMultipart(String path, java.util.Map<String, String> fields, String fileField, Path file)
+      throws IOException, InterruptedException {
+    String boundary = "loadtest-" + java.util.UUID.randomUUID();
+    StringBuilder head = new StringBuilder();
+    fields.forEach((k, v) -> head.append("--").append(boundary).append("\r\n")
+        .append("Content-Disposition: form-data; name=\"").append(k).append("\"\r\n\r\n").append(v).append("\r\n"));
+    head.append("--").append(boundary).append("\r\n")
+        .append("Content-Disposition: form-data; name=\"").append(fileField).append("\"; filename=\"")
+        .append(file.getFileName()).append("\"\r\n")
+        .append("Content-Type: application/octet-stream\r\n\r\n");
+    HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.concat(
+        HttpRequest.BodyPublishers.ofString(head.toString()),
+        HttpRequest.BodyPublishers.ofFile(file),
+        HttpRequest.BodyPublishers.ofString("\r\n--" + boundary + "--\r\n"));
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(5))
+        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+        .PUT(body);
+    if (authorization != null) {
+      b.header("Authorization", authorization);
+    }
+    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return new Answer(r.statusCode(), r.body());
+  }
+
   Answer put(String path, JsonObject body) throws IOException, InterruptedException {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
         .header("Content-Type", "application/json")

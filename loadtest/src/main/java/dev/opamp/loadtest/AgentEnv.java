@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.opamp.gateway.proto.AgentConfigMap;
 import dev.opamp.gateway.proto.EffectiveConfig;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -21,11 +22,13 @@ final class AgentEnv {
   final long applyDelayMillis;
   final double failureRate;
   final String authorization;
+  /** Downloads package files (its pool bounds this process's concurrent downloads). */
+  final HttpClient downloads;
   private final Map<ByteString, EffectiveConfig> configs = new ConcurrentHashMap<>();
   /** Bumped by a storm: agents that connect under a newer phase count towards its completion. */
   volatile int stormPhase;
 
-  AgentEnv(Vertx vertx, Stats stats, AgentProfile profile, Options o, String authorization) {
+  AgentEnv(Vertx vertx, Stats stats, AgentProfile profile, Options o, String authorization, HttpClient downloads) {
     this.vertx = vertx;
     this.stats = stats;
     this.profile = profile;
@@ -33,6 +36,7 @@ final class AgentEnv {
     this.applyDelayMillis = o.applyDelayMillis;
     this.failureRate = o.failureRate;
     this.authorization = authorization;
+    this.downloads = downloads;
   }
 
   EffectiveConfig effectiveConfig(ByteString hash, AgentConfigMap offered) {

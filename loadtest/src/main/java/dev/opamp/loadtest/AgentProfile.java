@@ -24,7 +24,13 @@ final class AgentProfile {
       | AgentCapabilities.AgentCapabilities_ReportsEffectiveConfig_VALUE
       | AgentCapabilities.AgentCapabilities_ReportsHealth_VALUE
       | AgentCapabilities.AgentCapabilities_ReportsRemoteConfig_VALUE
-      | AgentCapabilities.AgentCapabilities_ReportsHeartbeat_VALUE;
+      | AgentCapabilities.AgentCapabilities_ReportsHeartbeat_VALUE
+      // as a collector under the OpAMP supervisor: packages, restarts, certificates
+      | AgentCapabilities.AgentCapabilities_AcceptsPackages_VALUE
+      | AgentCapabilities.AgentCapabilities_ReportsPackageStatuses_VALUE
+      | AgentCapabilities.AgentCapabilities_AcceptsRestartCommand_VALUE
+      | AgentCapabilities.AgentCapabilities_AcceptsOpAMPConnectionSettings_VALUE
+      | AgentCapabilities.AgentCapabilities_ReportsConnectionSettingsStatus_VALUE;
 
   static final String RUN_ATTRIBUTE = "loadtest.run";
 
@@ -48,14 +54,17 @@ final class AgentProfile {
     return SERVICES[index % SERVICES.length];
   }
 
-  /** The agent's description: identifying and non-identifying attributes as a collector reports them. */
-  AgentDescription description(int index, ByteString uid) {
+  /**
+   * The agent's description: identifying and non-identifying attributes as a collector reports
+   * them; {@code version} is its {@code service.version} (null: the profile's own).
+   */
+  AgentDescription description(int index, ByteString uid, String version) {
     String host = String.format("host-%06d", index);
     return AgentDescription.newBuilder()
         .addIdentifyingAttributes(attr("service.name", service(index)))
         .addIdentifyingAttributes(attr("service.namespace", "loadtest"))
         .addIdentifyingAttributes(attr("service.instance.id", uuidText(uid)))
-        .addIdentifyingAttributes(attr("service.version", "0.140." + (index % 3)))
+        .addIdentifyingAttributes(attr("service.version", version != null ? version : "0.140." + (index % 3)))
         .addNonIdentifyingAttributes(attr("host.name", host))
         .addNonIdentifyingAttributes(attr("host.arch", "amd64"))
         .addNonIdentifyingAttributes(attr("os.type", "linux"))

@@ -10,8 +10,11 @@ interface Fleet extends AutoCloseable {
 
   FleetStatus status();
 
-  /** Forgets earlier config reports; returns once every process has done so. */
-  void armFanout();
+  /** Forgets earlier outcomes (config, package, certificate reports); returns once every process has done so. */
+  void armOutcomes();
+
+  /** Every connected agent generates a key pair and sends a certificate request (CSR) now. */
+  void requestCertificates();
 
   /**
    * Failover: from now on, every agent connected to target {@code targetIndex} (about to be killed)

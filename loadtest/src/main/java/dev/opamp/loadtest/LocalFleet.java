@@ -90,7 +90,12 @@ final class LocalFleet implements Fleet {
       wsCount += http[i] ? 0 : 1;
     }
     this.stats = new Stats(n, wsCount);
-    this.env = new AgentEnv(vertx, stats, new AgentProfile(o.runId, o.configKib), o, authorization);
+    HttpClient downloads = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)
+        .setConnectTimeout(20_000).setTcpNoDelay(true)
+        .setLocalAddress(sources.isEmpty() ? null : sources.get(0)),
+        new PoolOptions().setHttp1MaxSize(Math.max(1, o.downloadConnections)).setMaxWaitQueueSize(-1));
+    httpClients.add(downloads);
+    this.env = new AgentEnv(vertx, stats, new AgentProfile(o.runId, o.configKib), o, authorization, downloads);
     this.agents = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       int g = first + i;
@@ -154,8 +159,15 @@ final class LocalFleet implements Fleet {
   }
 
   @Override
-  public void armFanout() {
-    stats.armFanout();
+  public void armOutcomes() {
+    stats.armOutcomes();
+  }
+
+  @Override
+  public void requestCertificates() {
+    for (SimAgent a : agents) {
+      a.requestCertificate();
+    }
   }
 
   @Override

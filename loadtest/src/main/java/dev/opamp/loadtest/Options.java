@@ -17,6 +17,9 @@ import picocli.CommandLine.Option;
         "measure a server with it. Scenarios:",
         "  connect       ramp to --agents at --rate, hold --duration, report (--floor: the bare-transport floor too)",
         "  fanout        ramp, then PUT one config selecting the fleet through --admin and time every agent's APPLIED",
+        "  packages      ramp, upload a --package-mib package and assign it to the fleet through --admin; time every",
+        "                agent's download (hash checked), install and report INSTALLED; download throughput",
+        "  credentials   ramp, then every agent sends a CSR; time until each has its signed certificate",
         "  storm         ramp, then every WebSocket agent drops at once and reconnects; time to all reconnected",
         "  churn         ramp, then --churn-percent of the WebSocket agents drop and reconnect each second",
         "  soak          ramp, then hold for --duration watching errors and heartbeat round trips",
@@ -35,12 +38,13 @@ final class Options {
   /** Connections one local source address carries at most (the ephemeral port range is ~28 000). */
   static final int AGENTS_PER_SOURCE_ADDRESS = 20_000;
 
-  enum Scenario { connect, fanout, storm, churn, soak, failover, floor_server }
+  enum Scenario { connect, fanout, packages, credentials, storm, churn, soak, failover, floor_server }
 
   enum TransportMode { ws, http, mix }
 
   @Option(names = "--scenario", paramLabel = "NAME", defaultValue = "connect",
-      description = "connect, fanout, storm, churn, soak, failover, floor-server. Default: ${DEFAULT-VALUE}")
+      description = "connect, fanout, packages, credentials, storm, churn, soak, failover, floor-server. "
+          + "Default: ${DEFAULT-VALUE}")
   String scenarioName;
 
   @Option(names = "--target", split = ",", paramLabel = "URL", defaultValue = "ws://127.0.0.1:4320/v1/opamp",
@@ -124,8 +128,17 @@ final class Options {
       description = "probability (0..1) that applying a remote config fails (reported FAILED). Default: ${DEFAULT-VALUE}")
   double failureRate;
 
+  @Option(names = "--download-connections", paramLabel = "N", defaultValue = "1000",
+      description = "packages: HTTP connections this process downloads package files over at once (more wait "
+          + "their turn). Default: ${DEFAULT-VALUE}")
+  int downloadConnections;
+
+  @Option(names = "--package-mib", paramLabel = "MIB", defaultValue = "8",
+      description = "packages: size of the package file uploaded and downloaded by every agent. Default: ${DEFAULT-VALUE}")
+  int packageMib;
+
   @Option(names = "--fanout-timeout", paramLabel = "DURATION", defaultValue = "60s", converter = Durations.class,
-      description = "how long fanout waits for every agent's report. Default: ${DEFAULT-VALUE}")
+      description = "how long fanout, packages and credentials wait for every agent's report. Default: ${DEFAULT-VALUE}")
   Duration fanoutTimeout;
 
   @Option(names = "--connect-timeout", paramLabel = "DURATION", converter = Durations.class,

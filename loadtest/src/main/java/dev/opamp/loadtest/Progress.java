@@ -79,8 +79,11 @@ final class Progress implements AutoCloseable {
       if (!s.errors().isEmpty()) {
         line.append(' ').append(top(s.errors()));
       }
-      if (s.applied() + s.failed() > 0) {
-        line.append(String.format("  applied %,d failed %,d", s.applied(), s.failed()));
+      if (s.succeeded() + s.failed() > 0) {
+        line.append(String.format("  done %,d failed %,d", s.succeeded(), s.failed()));
+      }
+      if (s.downloadedBytes() > 0) {
+        line.append(String.format("  downloaded %,d MiB", s.downloadedBytes() >> 20));
       }
       err.println(line);
     } catch (RuntimeException e) {

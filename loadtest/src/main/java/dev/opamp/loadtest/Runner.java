@@ -103,6 +103,8 @@ final class Runner {
       switch (o.scenario) {
         case connect -> hold(fleet, "hold", o.duration);
         case fanout -> fanout(fleet);
+        case packages -> packages(fleet);
+        case credentials -> credentials(fleet);
         case storm -> storm(fleet);
         case churn -> churn(fleet);
         case soak -> soak(fleet);
@@ -125,10 +127,11 @@ final class Runner {
         report.getJsonObject("failover").put("reconnectSeconds",
             seconds(Histograms.decode(histograms.getString("failover"))));
       }
-      if (o.scenario == Options.Scenario.fanout) {
-        JsonObject f = report.getJsonObject("fanout");
-        Histogram h = Histograms.decode(histograms.getString("fanout"));
-        summaryInto(f, h);
+      JsonObject measured = report.getJsonObject(o.scenarioName);
+      if (measured != null && fanoutPutMicros > 0 && (o.scenario == Options.Scenario.fanout
+          || o.scenario == Options.Scenario.packages || o.scenario == Options.Scenario.credentials)) {
+        // Each agent's time from the change (PUT or CSRs sent) to its report.
+        summaryInto(measured, Histograms.decode(histograms.getString("fanout")));
       }
       progress.fleet(null);
       progress.stage("closing");
@@ -175,7 +178,7 @@ final class Runner {
   private void fanout(Fleet fleet) throws Exception {
     progress.stage("fanout");
     AdminClient admin = new AdminClient(o.admin.split(",")[0].trim(), o.adminTokenFile);
-    fleet.armFanout();
+    fleet.armOutcomes();
     String name = "loadtest-" + o.runId;
     String yaml = AgentProfile.collectorYaml("fanout", o.configKib) + "# loadtest " + o.runId + " " + Instant.now() + "\n";
     JsonObject body = new JsonObject()
@@ -193,17 +196,130 @@ final class Runner {
       return;
     }
     int expected = fleet.status().agents();
-    FleetStatus s = await(fleet, st -> st.applied() + st.failed() >= expected, o.fanoutTimeout);
-    f.put("applied", s.applied()).put("failed", s.failed()).put("agentsTargeted", expected);
-    if (s.applied() + s.failed() >= expected && s.lastReportMicros() > 0) {
+    FleetStatus s = await(fleet, st -> st.succeeded() + st.failed() >= expected, o.fanoutTimeout);
+    f.put("applied", s.succeeded()).put("failed", s.failed()).put("agentsTargeted", expected);
+    if (s.succeeded() + s.failed() >= expected && s.lastReportMicros() > 0) {
       double allMs = round((s.lastReportMicros() - fanoutPutMicros) / 1000.0);
       f.put("allReportedMs", allMs);
       if (s.failed() == 0) {
         f.put("allAppliedMs", allMs);
       }
     } else {
-      notes.add("fanout: " + (expected - s.applied() - s.failed()) + " agents did not report within --fanout-timeout "
+      notes.add("fanout: " + (expected - s.succeeded() - s.failed()) + " agents did not report within --fanout-timeout "
           + Durations.format(o.fanoutTimeout));
+    }
+  }
+
+  /**
+   * Packages: uploads a package file of --package-mib, assigns it to the run's agents and times
+   * each agent's download (through SHA-256), install and INSTALLED report; reads the gateway's
+   * memory every second meanwhile.
+   */
+  private void packages(Fleet fleet) throws Exception {
+    progress.stage("packages");
+    AdminClient admin = new AdminClient(o.admin.split(",")[0].trim(), o.adminTokenFile);
+    String name = "loadtest-agent";
+    String version = "1.0.0-" + o.runId;
+    JsonObject p = new JsonObject().put("package", name).put("version", version)
+        .put("fileBytes", (long) o.packageMib << 20);
+    report.put("packages", p);
+    java.nio.file.Path file = packageFile(o.packageMib);
+    try {
+      long uploadStart = Micros.now();
+      AdminClient.Answer upload = admin.putMultipart("/api/v1/packages/" + name + "/versions/" + version,
+          java.util.Map.of("type", "top-level"), "file", file);
+      p.put("uploadMs", round((Micros.now() - uploadStart) / 1000.0)).put("uploadStatus", upload.status());
+      if (upload.status() / 100 != 2) {
+        notes.add("packages: the upload answered " + upload.status() + ": " + upload.body());
+        return;
+      }
+    } finally {
+      java.nio.file.Files.deleteIfExists(file);
+    }
+    fleet.armOutcomes();
+    long downloadedBefore = fleet.status().downloadedBytes();
+    JsonObject assignment = new JsonObject()
+        .put("selector", AgentProfile.RUN_ATTRIBUTE + "=" + o.runId)
+        .put("priority", 1000)
+        .put("packages", new JsonObject().put(name, version));
+    fanoutPutMicros = Micros.now();
+    AdminClient.Answer answer = admin.put("/api/v1/package-assignments/loadtest-" + o.runId, assignment);
+    p.put("assignStatus", answer.status());
+    if (answer.status() / 100 != 2) {
+      notes.add("packages: PUT /api/v1/package-assignments answered " + answer.status() + ": " + answer.body());
+      return;
+    }
+    int expected = fleet.status().agents();
+    long peakHeap = -1;
+    long peakRss = -1;
+    long deadline = System.nanoTime() + o.fanoutTimeout.toNanos();
+    FleetStatus s = fleet.status();
+    long nextSample = 0;
+    while (s.succeeded() + s.failed() < expected && System.nanoTime() < deadline) {
+      if (probe.enabled() && System.nanoTime() >= nextSample) {
+        GatewayProbe.Sample sample = probe.read();
+        peakHeap = Math.max(peakHeap, sample.heapBytes());
+        peakRss = Math.max(peakRss, sample.rssBytes());
+        nextSample = System.nanoTime() + 1_000_000_000L;
+      }
+      GatewayProbe.sleep(20);
+      s = fleet.status();
+    }
+    long downloaded = s.downloadedBytes() - downloadedBefore;
+    p.put("installed", s.succeeded()).put("failed", s.failed()).put("agentsTargeted", expected)
+        .put("downloadedBytes", downloaded);
+    if (peakHeap > 0) {
+      p.put("gatewayPeakHeapBytes", peakHeap);
+    }
+    if (peakRss > 0) {
+      p.put("gatewayPeakRssBytes", peakRss);
+    }
+    if (s.succeeded() + s.failed() >= expected && s.lastReportMicros() > 0) {
+      double allMs = round((s.lastReportMicros() - fanoutPutMicros) / 1000.0);
+      p.put("allReportedMs", allMs);
+      if (s.failed() == 0) {
+        p.put("allInstalledMs", allMs);
+      }
+      p.put("downloadMiBPerSecond", round(downloaded / 1048576.0 / Math.max(0.001, allMs / 1000.0)));
+    } else {
+      notes.add("packages: " + (expected - s.succeeded() - s.failed()) + " agents did not report within "
+          + "--fanout-timeout " + Durations.format(o.fanoutTimeout));
+    }
+  }
+
+  /** A file of random bytes (incompressible, like a release archive), written in 1 MiB blocks. */
+  private static java.nio.file.Path packageFile(int mib) throws java.io.IOException {
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("loadtest-package", ".bin");
+    byte[] block = new byte[1 << 20];
+    try (java.io.OutputStream out = java.nio.file.Files.newOutputStream(file)) {
+      for (int i = 0; i < mib; i++) {
+        java.util.concurrent.ThreadLocalRandom.current().nextBytes(block);
+        out.write(block);
+      }
+    }
+    return file;
+  }
+
+  /** Credentials: every agent sends a CSR at once; times each until its signed certificate arrives. */
+  private void credentials(Fleet fleet) {
+    progress.stage("credentials");
+    fleet.armOutcomes();
+    fanoutPutMicros = Micros.now();
+    fleet.requestCertificates();
+    int expected = fleet.status().connected();
+    FleetStatus s = await(fleet, st -> st.succeeded() + st.failed() >= expected, o.fanoutTimeout);
+    JsonObject c = new JsonObject().put("requested", expected).put("certified", s.succeeded())
+        .put("refused", s.failed());
+    report.put("credentials", c);
+    if (s.succeeded() + s.failed() >= expected && s.lastReportMicros() > 0) {
+      double allMs = round((s.lastReportMicros() - fanoutPutMicros) / 1000.0);
+      c.put("allAnsweredMs", allMs).put("signingsPerSecond", Math.round(s.succeeded() / Math.max(0.001, allMs / 1000)));
+      if (s.failed() == 0) {
+        c.put("allCertifiedMs", allMs);
+      }
+    } else {
+      notes.add("credentials: " + (expected - s.succeeded() - s.failed()) + " agents had no answer within "
+          + "--fanout-timeout " + Durations.format(o.fanoutTimeout));
     }
   }
 
@@ -381,7 +497,10 @@ final class Runner {
     JsonArray walls = new JsonArray();
     boolean short1 = !report.containsKey("connectSeconds");
     JsonObject f = report.getJsonObject("fanout");
-    boolean short2 = f != null && !f.containsKey("allAppliedMs");
+    JsonObject pk = report.getJsonObject("packages");
+    JsonObject cr = report.getJsonObject("credentials");
+    boolean short2 = (f != null && !f.containsKey("allAppliedMs")) || (pk != null && !pk.containsKey("allInstalledMs"))
+        || (cr != null && !cr.containsKey("allCertifiedMs"));
     boolean errors = report.getLong("errors", 0L) > 0;
     if (o.scenario == Options.Scenario.failover) {
       // Refused connections and dropped sockets are what killing a node causes; only other errors count.

@@ -3,6 +3,14 @@ package dev.opamp.loadtest;
 import com.google.protobuf.ByteString;
 import dev.opamp.gateway.proto.AgentRemoteConfig;
 import dev.opamp.gateway.proto.AgentToServer;
+import dev.opamp.gateway.proto.CertificateRequest;
+import dev.opamp.gateway.proto.CommandType;
+import dev.opamp.gateway.proto.ConnectionSettingsOffers;
+import dev.opamp.gateway.proto.ConnectionSettingsRequest;
+import dev.opamp.gateway.proto.ConnectionSettingsStatus;
+import dev.opamp.gateway.proto.ConnectionSettingsStatuses;
+import dev.opamp.gateway.proto.OpAMPConnectionSettingsRequest;
+import dev.opamp.gateway.proto.PackageStatuses;
 import dev.opamp.gateway.proto.EffectiveConfig;
 import dev.opamp.gateway.proto.RemoteConfigStatus;
 import dev.opamp.gateway.proto.RemoteConfigStatuses;
@@ -17,8 +25,9 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * One simulated agent, whatever its transport: its identity and sequence numbers, what it reports,
  * heartbeats, the supervisor's handling of remote configs (a delay, then APPLIED with the new
- * effective config, or FAILED), and reconnection with exponential backoff and jitter that honours
- * the server's retry hints. Confined to its event loop's context; no locks.
+ * effective config, or FAILED), of package offers ({@link PackageUpdates}), of restart commands
+ * and of certificates it asked for with a CSR, and reconnection with exponential backoff and
+ * jitter that honours the server's retry hints. Confined to its event loop's context; no locks.
  */
 abstract class SimAgent {
 
@@ -40,6 +49,13 @@ abstract class SimAgent {
   private EffectiveConfig effective;
   private RemoteConfigStatus remoteConfigStatus;
   private ByteString appliedHash = ByteString.EMPTY;
+  /** The version it runs once a package update changed it (null: the profile's). */
+  private String version;
+  /** Created by the first package offer: most runs never make one. */
+  private PackageUpdates packages;
+  /** The key of the certificate asked for and not yet received (null: none pending). */
+  private java.security.PublicKey pendingCertificateKey;
+  private ConnectionSettingsStatus connectionSettingsStatus;
   private long heartbeatTimer = -1;
   private long retryTimer = -1;
   private long heartbeatSentNanos;
@@ -105,11 +121,17 @@ abstract class SimAgent {
 
   AgentToServer fullState() {
     AgentToServer.Builder b = base()
-        .setAgentDescription(env.profile.description(globalIndex, uid))
+        .setAgentDescription(env.profile.description(globalIndex, uid, version))
         .setHealth(env.profile.health(startNanos))
         .setEffectiveConfig(effective);
     if (remoteConfigStatus != null) {
       b.setRemoteConfigStatus(remoteConfigStatus);
+    }
+    if (packages != null && packages.hasReport()) {
+      b.setPackageStatuses(packages.report());
+    }
+    if (connectionSettingsStatus != null) {
+      b.setConnectionSettingsStatus(connectionSettingsStatus);
     }
     return b.build();
   }
@@ -133,6 +155,11 @@ abstract class SimAgent {
         retryAfter(millis + ThreadLocalRandom.current().nextLong(millis / 5 + 1));
       } else {
         env.stats.error("bad_request");
+        if (pendingCertificateKey != null) {
+          // The server refused the certificate request (it names why in the error message).
+          pendingCertificateKey = null;
+          env.stats.outcome(index, false);
+        }
       }
       return;
     }
@@ -145,7 +172,7 @@ abstract class SimAgent {
       boolean afterStorm = isWebSocket() && connectionPhase > 0 && connectionPhase == env.stormPhase;
       env.stats.connectedUp(index, targetIndex, first, afterStorm, latency, reconnecting);
       scheduleHeartbeat(true);
-    } else if (heartbeatSentNanos != 0 && !m.hasRemoteConfig()) {
+    } else if (heartbeatSentNanos != 0 && isPlainAnswer(m)) {
       env.stats.heartbeatRoundTrip((System.nanoTime() - heartbeatSentNanos) / 1000);
       heartbeatSentNanos = 0;
     }
@@ -158,6 +185,81 @@ abstract class SimAgent {
     if (m.hasRemoteConfig()) {
       offered(m.getRemoteConfig());
     }
+    if (m.hasPackagesAvailable()) {
+      if (packages == null) {
+        packages = new PackageUpdates(this, env);
+      }
+      packages.offered(m.getPackagesAvailable());
+    }
+    if (m.hasConnectionSettings()) {
+      connectionSettingsOffered(m.getConnectionSettings());
+    }
+    if (m.hasCommand() && m.getCommand().getType() == CommandType.CommandType_Restart) {
+      restarted();
+    }
+  }
+
+  /** An answer to a heartbeat: nothing the server initiated rides on it. */
+  private static boolean isPlainAnswer(ServerToAgent m) {
+    return !m.hasRemoteConfig() && !m.hasPackagesAvailable() && !m.hasConnectionSettings() && !m.hasCommand();
+  }
+
+  /** Reports package statuses; with {@code newVersion}, the agent restarted as that version. */
+  final void sendPackageStatuses(PackageStatuses statuses, String newVersion) {
+    AgentToServer.Builder report = base().setPackageStatuses(statuses);
+    if (newVersion != null) {
+      version = newVersion;
+      report.setAgentDescription(env.profile.description(globalIndex, uid, version))
+          .setHealth(env.profile.health(System.currentTimeMillis() * 1_000_000L));
+    }
+    send(report.build()); // one that cannot go out now goes with the next connection's full state
+  }
+
+  /** A restart command: the collector restarts and reports itself healthy again, as new. */
+  private void restarted() {
+    send(base().setHealth(env.profile.health(System.currentTimeMillis() * 1_000_000L)).build());
+  }
+
+  /** Generates a key pair (on a worker thread) and sends a CSR for this agent's uid. */
+  final void requestCertificate() {
+    context.runOnContext(v -> {
+      if (stopped || !connected) {
+        return;
+      }
+      String fleetKey = InstanceUids.key(uid);
+      env.vertx.executeBlocking(() -> CertificateRequests.create(fleetKey), false).onComplete(ar -> {
+        if (ar.failed()) {
+          env.stats.error("csr: " + Errors.reason(ar.cause()));
+          env.stats.outcome(index, false);
+          return;
+        }
+        pendingCertificateKey = ar.result().publicKey();
+        send(base().setConnectionSettingsRequest(ConnectionSettingsRequest.newBuilder()
+            .setOpamp(OpAMPConnectionSettingsRequest.newBuilder()
+                .setCertificateRequest(CertificateRequest.newBuilder()
+                    .setCsr(ByteString.copyFrom(ar.result().csrPem()))))).build());
+      });
+    });
+  }
+
+  /**
+   * Connection settings offered: a certificate for the pending request completes it. The agent
+   * reports the offer APPLIED (it does not reconnect with mTLS: the simulator measures signing).
+   */
+  private void connectionSettingsOffered(ConnectionSettingsOffers offers) {
+    if (pendingCertificateKey != null && offers.hasOpamp() && offers.getOpamp().hasCertificate()) {
+      boolean ours = CertificateRequests.certifies(offers.getOpamp().getCertificate().getCert().toByteArray(),
+          pendingCertificateKey);
+      pendingCertificateKey = null;
+      if (!ours) {
+        env.stats.error("certificate: not for the requested key");
+      }
+      env.stats.outcome(index, ours);
+    }
+    connectionSettingsStatus = ConnectionSettingsStatus.newBuilder()
+        .setLastConnectionSettingsHash(offers.getHash())
+        .setStatus(ConnectionSettingsStatuses.ConnectionSettingsStatuses_APPLIED).build();
+    send(base().setConnectionSettingsStatus(connectionSettingsStatus).build());
   }
 
   /** What a supervisor does with an offer: apply it after a while, then report how it went. */
@@ -193,7 +295,7 @@ abstract class SimAgent {
     remoteConfigStatus = status.build();
     // A report that cannot go out now goes with the full state of the next connection.
     if (send(report.setRemoteConfigStatus(remoteConfigStatus).build())) {
-      env.stats.configReported(index, !fails);
+      env.stats.outcome(index, !fails);
     }
   }
 

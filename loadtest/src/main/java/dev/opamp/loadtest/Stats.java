@@ -30,9 +30,13 @@ final class Stats {
   private final AtomicInteger stormReconnected = new AtomicInteger();
   private volatile long stormDoneMicros;
 
-  /** Per agent: when it reported on the armed fanout (0: not yet), and the outcome. */
+  /**
+   * Per agent: when it reported the outcome the armed scenario measures (0: not yet): a config
+   * APPLIED or FAILED (fanout), a package set INSTALLED or failed (packages), a certificate
+   * received or refused (credentials).
+   */
   private final long[] reportedAtMicros;
-  private final AtomicInteger applied = new AtomicInteger();
+  private final AtomicInteger succeeded = new AtomicInteger();
   private final AtomicInteger failed = new AtomicInteger();
   private final AtomicLong lastReportMicros = new AtomicLong();
 
@@ -117,20 +121,27 @@ final class Stats {
     return stormPhase.incrementAndGet();
   }
 
+  void downloaded(int bytes) {
+    downloadedBytes.add(bytes);
+  }
+
   void heartbeatRoundTrip(long micros) {
     Histograms.record(heartbeatRoundTrip, micros);
   }
 
-  /** Forgets earlier config reports: the next fanout starts now. */
-  synchronized void armFanout() {
+  /** Bytes of package files downloaded and hashed. */
+  private final LongAdder downloadedBytes = new LongAdder();
+
+  /** Forgets earlier outcomes: the measured change starts now. */
+  synchronized void armOutcomes() {
     Arrays.fill(reportedAtMicros, 0);
-    applied.set(0);
+    succeeded.set(0);
     failed.set(0);
     lastReportMicros.set(0);
   }
 
-  /** An agent reported APPLIED or FAILED; only its first report after arming counts. */
-  void configReported(int agent, boolean ok) {
+  /** An agent reached the measured outcome ({@code ok}) or failed it; only its first report after arming counts. */
+  void outcome(int agent, boolean ok) {
     long now = Micros.now();
     synchronized (this) {
       if (reportedAtMicros[agent] != 0) {
@@ -138,7 +149,7 @@ final class Stats {
       }
       reportedAtMicros[agent] = now;
     }
-    (ok ? applied : failed).incrementAndGet();
+    (ok ? succeeded : failed).incrementAndGet();
     lastReportMicros.accumulateAndGet(now, Math::max);
   }
 
@@ -146,8 +157,9 @@ final class Stats {
     Map<String, Long> e = new TreeMap<>();
     errors.forEach((k, v) -> e.put(k, v.sum()));
     return new FleetStatus(agents, connected.get(), everConnected.get(), connects.sum(), e, rampDoneMicros,
-        stormPhase.get(), stormReconnected.get(), stormDoneMicros, applied.get(), failed.get(),
-        lastReportMicros.get(), webSocketAgents, failoverAgents.get(), failoverReconnected.get(), failoverDoneMicros);
+        stormPhase.get(), stormReconnected.get(), stormDoneMicros, succeeded.get(), failed.get(),
+        lastReportMicros.get(), webSocketAgents, failoverAgents.get(), failoverReconnected.get(), failoverDoneMicros,
+        downloadedBytes.sum());
   }
 
   /** The histograms, with the fanout one measured from {@code putMicros} (none when 0). */

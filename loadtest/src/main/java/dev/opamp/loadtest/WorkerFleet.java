@@ -131,7 +131,12 @@ final class WorkerFleet implements Fleet {
   }
 
   @Override
-  public void armFanout() {
+  public void requestCertificates() {
+    sendAll("csr");
+  }
+
+  @Override
+  public void armOutcomes() {
     sendAll("arm");
     try {
       for (Worker w : workers) {

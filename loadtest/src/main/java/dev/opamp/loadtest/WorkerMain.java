@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A worker process: holds its slice of the fleet and obeys the driver, one command per stdin line
- * ({@code ramp}, {@code arm}, {@code storm}, {@code churn P}, {@code histograms PUT_MICROS},
+ * ({@code ramp}, {@code arm}, {@code storm}, {@code csr}, {@code churn P}, {@code histograms PUT_MICROS},
  * {@code quit}); answers with JSON lines on stdout ({@code ready}, {@code status} four times a
  * second, {@code armed}, {@code histograms}). It quits when stdin closes (the driver is gone) and
  * at a hard deadline, so it never outlives its run.
@@ -48,7 +48,7 @@ final class WorkerMain {
       switch (cmd[0]) {
         case "ramp" -> fleet.ramp();
         case "arm" -> {
-          fleet.armFanout();
+          fleet.armOutcomes();
           emit(out, new JsonObject().put("t", "armed"));
         }
         case "failover" -> {
@@ -56,6 +56,7 @@ final class WorkerMain {
           emit(out, new JsonObject().put("t", "failoverArmed"));
         }
         case "storm" -> fleet.storm();
+        case "csr" -> fleet.requestCertificates();
         case "churn" -> fleet.churn(Double.parseDouble(cmd[1]));
         case "histograms" -> emit(out, fleet.histograms(Long.parseLong(cmd[1])).put("t", "histograms"));
         case "quit" -> {

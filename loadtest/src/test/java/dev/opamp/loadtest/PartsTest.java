@@ -81,8 +81,8 @@ class PartsTest {
 
   @Test
   void statusesAddUpAndATimeIsKnownOnlyWhenEveryProcessKnowsIt() {
-    FleetStatus a = new FleetStatus(10, 10, 10, 12, Map.of("x", 1L), 500, 1, 10, 700, 10, 0, 900, 10, 0, 0, 0);
-    FleetStatus b = new FleetStatus(10, 9, 9, 9, Map.of("x", 2L, "y", 1L), 0, 1, 9, 0, 8, 1, 950, 10, 0, 0, 0);
+    FleetStatus a = new FleetStatus(10, 10, 10, 12, Map.of("x", 1L), 500, 1, 10, 700, 10, 0, 900, 10, 0, 0, 0, 1024);
+    FleetStatus b = new FleetStatus(10, 9, 9, 9, Map.of("x", 2L, "y", 1L), 0, 1, 9, 0, 8, 1, 950, 10, 0, 0, 0, 2048);
     FleetStatus m = FleetStatus.merge(List.of(a, b));
     assertEquals(20, m.agents());
     assertEquals(19, m.connected());
@@ -90,9 +90,11 @@ class PartsTest {
     assertEquals(0, m.rampDoneMicros());
     assertEquals(0, m.stormDoneMicros());
     assertEquals(950, m.lastReportMicros());
+    assertEquals(3072, m.downloadedBytes());
+    assertEquals(18, m.succeeded());
     assertEquals(m, FleetStatus.fromJson(m.toJson()));
     FleetStatus done = FleetStatus.merge(List.of(a, new FleetStatus(10, 10, 10, 10, Map.of(), 800, 1, 10, 650, 10, 0,
-        1, 10, 0, 0, 0)));
+        1, 10, 0, 0, 0, 0)));
     assertEquals(800, done.rampDoneMicros());
     assertEquals(700, done.stormDoneMicros());
   }
