@@ -1,0 +1,66 @@
+package dev.opamp.loadtest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import dev.opamp.gateway.GatewayNode;
+import dev.opamp.gateway.config.GatewaySettings;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The simulator's agents acting as supervised collectors against a real gateway: every agent of a
+ * small fleet (WebSocket and HTTP) sends a CSR and receives a certificate for its own key.
+ */
+class SupervisorScenariosEndToEndTest {
+
+  @TempDir
+  static Path dataDir;
+  private static GatewayNode gateway;
+
+  @BeforeAll
+  static void startGateway() throws Exception {
+    GatewaySettings settings = GatewaySettings.builder().opampPort(0).adminPort(0)
+        .nodeName("loadtest-" + Long.toHexString(System.nanoTime())).dataDir(dataDir).build();
+    gateway = GatewayNode.start(settings).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+
+  @AfterAll
+  static void stopGateway() throws Exception {
+    if (gateway != null) {
+      gateway.stop().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    }
+  }
+
+  private static JsonObject run(String scenario, String... more) throws Exception {
+    String[] base = {
+        "--scenario", scenario,
+        "--target", "ws://127.0.0.1:" + gateway.opampPort() + "/v1/opamp",
+        "--admin", "http://127.0.0.1:" + gateway.adminPort(),
+        "--agents", "200", "--transport", "mix", "--http-percent", "25",
+        "--rate", "500", "--heartbeat", "2s", "--settle", "0s",
+        "--fanout-timeout", "60s", "--connect-timeout", "40s", "--no-progress"};
+    String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(base), java.util.Arrays.stream(more))
+        .toArray(String[]::new);
+    return Runner.run(Options.parse(args), args);
+  }
+
+  @Test
+  @Timeout(value = 120, unit = TimeUnit.SECONDS)
+  void everyAgentGetsACertificateForItsOwnKey() throws Exception {
+    JsonObject report = run("credentials");
+    JsonObject c = report.getJsonObject("credentials");
+    assertEquals(200, c.getInteger("requested"), report.encodePrettily());
+    assertEquals(200, c.getInteger("certified"), report.encodePrettily());
+    assertEquals(0, c.getInteger("refused"), report.encodePrettily());
+    assertNotNull(c.getDouble("allCertifiedMs"), report.encodePrettily());
+    assertNotNull(c.getDouble("p99Ms"), report.encodePrettily());
+    assertEquals(0L, report.getLong("errors"), report.encodePrettily());
+  }
+}
