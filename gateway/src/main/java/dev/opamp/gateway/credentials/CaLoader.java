@@ -3,6 +3,7 @@ package dev.opamp.gateway.credentials;
 import dev.opamp.gateway.config.GatewaySettings;
 import dev.opamp.gateway.config.SettingsException;
 import dev.opamp.gateway.credentials.proto.StoredCa;
+import dev.opamp.gateway.tls.KeyPairs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,7 +81,7 @@ final class CaLoader {
       throw new SettingsException("--ca-cert: " + settings.caCert() + " is not a CA certificate (no basic constraints"
           + " with cA=true), so agents' peers would not accept what it signs");
     }
-    if (!GatewayCa.pairs(certificate, key)) {
+    if (!KeyPairs.belongTogether(key, certificate)) {
       throw new SettingsException("--ca-key: " + settings.caKey() + " is not the private key of " + settings.caCert());
     }
     GatewayCa ca = new GatewayCa(certificate, key);

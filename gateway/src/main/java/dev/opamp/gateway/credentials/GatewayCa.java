@@ -8,7 +8,6 @@ import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
-import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECKey;
 import java.security.spec.ECGenParameterSpec;
@@ -119,21 +118,6 @@ final class GatewayCa {
     } catch (CertIOException | OperatorCreationException e) {
       throw new GeneralSecurityException("cannot build the certificate: " + e.getMessage(), e);
     }
-  }
-
-  /** True if {@code key} is the private half of this certificate's public key. */
-  static boolean pairs(X509Certificate certificate, PrivateKey key) throws GeneralSecurityException {
-    byte[] challenge = new byte[32];
-    RANDOM.nextBytes(challenge);
-    String algorithm = signatureAlgorithm(key);
-    Signature signer = Signature.getInstance(algorithm);
-    signer.initSign(key);
-    signer.update(challenge);
-    byte[] signature = signer.sign();
-    Signature verifier = Signature.getInstance(algorithm);
-    verifier.initVerify(certificate.getPublicKey());
-    verifier.update(challenge);
-    return verifier.verify(signature);
   }
 
   /** Serials are lowercase hex of a positive 127-bit random number: unique without coordination. */

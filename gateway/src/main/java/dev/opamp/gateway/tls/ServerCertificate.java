@@ -5,8 +5,6 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
-import java.security.SecureRandom;
-import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.List;
@@ -95,41 +93,14 @@ final class ServerCertificate {
     }
   }
 
-  /** Signs a random challenge with the key and verifies it with the certificate's public key. */
-  private static boolean belongTogether(PrivateKey key, X509Certificate certificate, String label) throws TlsMaterialException {
-    String algorithm = switch (key.getAlgorithm()) {
-      case "RSA" -> "SHA256withRSA";
-      case "EC", "ECDSA" -> "SHA256withECDSA";
-      case "Ed25519", "EdDSA" -> "Ed25519";
-      case "Ed448" -> "Ed448";
-      default -> throw new TlsMaterialException(label + ": unsupported private key type " + key.getAlgorithm()
+  /** Whether the key is the certificate's (see {@link KeyPairs}); an unsupported key type is an error. */
+  private static boolean belongTogether(PrivateKey key, X509Certificate certificate, String label)
+      throws TlsMaterialException {
+    if (KeyPairs.proofAlgorithm(key) == null) {
+      throw new TlsMaterialException(label + ": unsupported private key type " + key.getAlgorithm()
           + " (RSA, EC or Ed25519)");
-    };
-    if (!algorithmFamily(key.getAlgorithm()).equals(algorithmFamily(certificate.getPublicKey().getAlgorithm()))) {
-      return false;
     }
-    try {
-      byte[] challenge = new byte[32];
-      new SecureRandom().nextBytes(challenge);
-      Signature signer = Signature.getInstance(algorithm);
-      signer.initSign(key);
-      signer.update(challenge);
-      byte[] signature = signer.sign();
-      Signature verifier = Signature.getInstance(algorithm);
-      verifier.initVerify(certificate.getPublicKey());
-      verifier.update(challenge);
-      return verifier.verify(signature);
-    } catch (GeneralSecurityException e) {
-      return false;
-    }
-  }
-
-  private static String algorithmFamily(String algorithm) {
-    return switch (algorithm) {
-      case "EC", "ECDSA" -> "EC";
-      case "Ed25519", "EdDSA" -> "EdDSA";
-      default -> algorithm;
-    };
+    return KeyPairs.belongTogether(key, certificate);
   }
 
   private static MessageDigest sha256() {
