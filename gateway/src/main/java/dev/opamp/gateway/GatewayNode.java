@@ -7,6 +7,8 @@ import dev.opamp.gateway.api.ApiResource;
 import dev.opamp.gateway.api.CommandsResource;
 import dev.opamp.gateway.api.ConfigsResource;
 import dev.opamp.gateway.api.NodesResource;
+import dev.opamp.gateway.api.PackageAssignmentsResource;
+import dev.opamp.gateway.api.PackagesResource;
 import dev.opamp.gateway.api.RolloutsResource;
 import dev.opamp.gateway.cluster.AgentRouter;
 import dev.opamp.gateway.cluster.LocalNode;
@@ -16,6 +18,12 @@ import dev.opamp.gateway.config.GatewaySettings;
 import dev.opamp.gateway.config.SettingsException;
 import dev.opamp.gateway.fleet.FleetStore;
 import dev.opamp.gateway.metrics.GatewayMetrics;
+import dev.opamp.gateway.packages.DownloadLinks;
+import dev.opamp.gateway.packages.PackageCatalog;
+import dev.opamp.gateway.packages.PackageDownloads;
+import dev.opamp.gateway.packages.PackageFiles;
+import dev.opamp.gateway.packages.PackageOffer;
+import dev.opamp.gateway.packages.PackageRepository;
 import dev.opamp.gateway.protocol.OfferFanout;
 import dev.opamp.gateway.protocol.OpampProtocol;
 import dev.opamp.gateway.protocol.RemoteConfigOffer;
@@ -50,10 +58,11 @@ public final class GatewayNode {
   private final NodeDirectory directory;
   private final ConfigCatalog catalog;
   private final RolloutDriver rollouts;
+  private final PackageCatalog packageCatalog;
 
   private GatewayNode(Vertx vertx, GatewaySettings settings, ClusterNode cluster, GatewayMetrics metrics,
       OpampEndpoint opamp, AdminServer admin, NodeDirectory directory, ConfigCatalog catalog,
-      RolloutDriver rollouts) {
+      RolloutDriver rollouts, PackageCatalog packageCatalog) {
     this.vertx = vertx;
     this.settings = settings;
     this.cluster = cluster;
@@ -63,6 +72,7 @@ public final class GatewayNode {
     this.directory = directory;
     this.catalog = catalog;
     this.rollouts = rollouts;
+    this.packageCatalog = packageCatalog;
   }
 
   /** Starts a node on a Vert.x instance of its own (one event loop per core). */
@@ -87,18 +97,31 @@ public final class GatewayNode {
       RolloutDriver rollouts = new RolloutDriver(vertx, hazelcast, rolloutStore, configs, fleet);
       OfferFanout fanout = new OfferFanout(vertx, fleet, sessions, cluster.nodeName());
       catalog.onChange(fanout::desiredStateChanged);
+      PackageRepository packageStore = new PackageRepository(vertx, hazelcast);
+      PackageFiles packageFiles = new PackageFiles(vertx, hazelcast, settings.dataDir());
+      PackageCatalog packages = new PackageCatalog(vertx, packageStore, packageFiles);
+      packages.onChange(fanout::desiredStateChanged);
+      DownloadLinks links = new DownloadLinks(settings.packageUrlTtl(), settings.packageBaseUrl());
+      PackageDownloads downloads = new PackageDownloads(vertx, packageFiles, links, metrics,
+          settings.packageMaxDownloads());
       OpampProtocol protocol = new OpampProtocol(cluster.nodeName(), fleet, sessions, metrics, router,
-          List.of(new RemoteConfigOffer(catalog, fleet)));
+          List.of(new RemoteConfigOffer(catalog, fleet), new PackageOffer(packages, fleet, links, metrics)));
       NodeDirectory directory = new NodeDirectory(vertx, hazelcast, local, fleet, settings.agentRetention());
       List<ApiResource> api = List.of(new AgentsResource(fleet), new CommandsResource(fleet, router),
           new NodesResource(vertx, directory, router), new ConfigsResource(configs, catalog::reload),
-          new RolloutsResource(vertx, rolloutStore, rollouts));
+          new RolloutsResource(vertx, rolloutStore, rollouts),
+          new PackagesResource(vertx, packageStore, packageFiles, settings.packageMaxUploadBytes(), packages::reload),
+          new PackageAssignmentsResource(packageStore, packages::reload));
       // Agents a previous run of this node held are gone with it: show them disconnected first.
       return catalog.start()
+          .compose(loaded -> packageFiles.start())
+          .compose(ready -> links.start(vertx, hazelcast))
+          .compose(ready -> packages.start())
           .compose(loaded -> fleet.disconnectNode(cluster.nodeName(), protocol.firstEpoch()))
           .compose(stale -> OpampEndpoint.start(vertx, settings.opampHost(), settings.opampPort(), eventLoops,
-              transportLimits(settings), protocol, metrics, local::acceptsAgents))
+              transportLimits(settings), protocol, metrics, local::acceptsAgents, downloads))
           .recover(e -> cannotListen("--opamp-port", settings.opampHost(), settings.opampPort(), e))
+          .onSuccess(opamp -> links.listening(settings.opampHost(), opamp.port()))
           .compose(opamp -> AdminServer.start(vertx, settings.adminHost(), settings.adminPort(),
                   settings.adminAuthToken(), metrics, () -> cluster.isRunning() && local.acceptsAgents(), api)
               .recover(e -> cannotListen("--admin-port", settings.adminHost(), settings.adminPort(), e))
@@ -106,7 +129,8 @@ public final class GatewayNode {
                 directory.start();
                 rollouts.start();
                 metrics.startSampling(vertx, hazelcast);
-                return new GatewayNode(vertx, settings, cluster, metrics, opamp, admin, directory, catalog, rollouts);
+                return new GatewayNode(vertx, settings, cluster, metrics, opamp, admin, directory, catalog, rollouts,
+                    packages);
               }))
           .recover(failure -> cluster.stop(vertx).transform(ignored -> Future.failedFuture(failure)));
     }).onSuccess(node -> LOG.info(() -> "gateway node " + node.cluster.nodeName() + " ready: OpAMP on "
@@ -160,6 +184,7 @@ public final class GatewayNode {
     metrics.stopSampling();
     directory.stop();
     catalog.stop();
+    packageCatalog.stop();
     rollouts.stop();
     opamp.stop()
         .eventually(admin::stop)

@@ -6,6 +6,7 @@ import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import dev.opamp.gateway.fleet.Hex;
 import dev.opamp.gateway.fleet.proto.AgentRecord;
 import dev.opamp.gateway.fleet.proto.DesiredConfig;
+import dev.opamp.gateway.packages.proto.DesiredPackages;
 import dev.opamp.gateway.fleet.proto.Connection;
 import dev.opamp.gateway.proto.AgentConfigFile;
 import dev.opamp.gateway.proto.AnyValue;
@@ -54,7 +55,9 @@ public final class AgentJson {
    * The agent as listed by {@code GET /api/v1/agents}: {@code instanceUid},
    * {@code identifyingAttributes}, {@code nonIdentifyingAttributes}, {@code capabilities},
    * {@code health}, {@code connection}, {@code effectiveConfigHash},
-   * {@code remoteConfigStatus}, {@code packageStatuses}, {@code connectionSettingsStatus},
+   * {@code remoteConfigStatus}, {@code desiredConfig}, {@code packageStatuses}, {@code desiredPackages}
+   * ({@code {assignment, allPackagesHash, packages: {name: {version, sha256, hash}}, error}}),
+   * {@code connectionSettingsStatus},
    * {@code customCapabilities}, {@code availableComponents}, {@code firstSeen} and
    * {@code lastStatusChange}.
    */
@@ -79,6 +82,8 @@ public final class AgentJson {
         ? desiredConfig(r.getDesiredConfig()) : null);
     json.put("packageStatuses",
         r.hasPackageStatuses() ? packageStatuses(r.getPackageStatuses()) : null);
+    json.put("desiredPackages", r.hasDesiredPackages() && !r.getDesiredPackages().getAssignment().isEmpty()
+        ? desiredPackages(r.getDesiredPackages()) : null);
     json.put("connectionSettingsStatus",
         r.hasConnectionSettingsStatus()
             ? connectionSettingsStatus(r.getConnectionSettingsStatus())
@@ -152,6 +157,19 @@ public final class AgentJson {
         .put("rollout", d.getRollout().isEmpty() ? null : d.getRollout())
         .put("rolledBackFrom", d.getRolledBackFrom() == 0 ? null : d.getRolledBackFrom())
         .put("override", d.getOverride());
+  }
+
+  private static JsonObject desiredPackages(DesiredPackages d) {
+    JsonObject packages = new JsonObject();
+    new TreeMap<>(d.getPackagesMap()).forEach((name, p) -> packages.put(name, new JsonObject()
+        .put("version", p.getVersion())
+        .put("sha256", Hex.hex(p.getFileHash()))
+        .put("hash", Hex.hex(p.getHash()))));
+    return new JsonObject()
+        .put("assignment", d.getAssignment())
+        .put("allPackagesHash", hexOrNull(d.getAllPackagesHash()))
+        .put("packages", packages)
+        .put("error", d.getError().isEmpty() ? null : d.getError());
   }
 
   private static JsonObject remoteConfigStatus(RemoteConfigStatus s) {

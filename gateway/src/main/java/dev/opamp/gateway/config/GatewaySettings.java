@@ -12,6 +12,10 @@ import static dev.opamp.gateway.config.Setting.NODE_NAME;
 import static dev.opamp.gateway.config.Setting.OPAMP_AUTH_TOKEN_FILE;
 import static dev.opamp.gateway.config.Setting.OPAMP_HOST;
 import static dev.opamp.gateway.config.Setting.OPAMP_PORT;
+import static dev.opamp.gateway.config.Setting.PACKAGE_BASE_URL;
+import static dev.opamp.gateway.config.Setting.PACKAGE_MAX_DOWNLOADS;
+import static dev.opamp.gateway.config.Setting.PACKAGE_MAX_UPLOAD_BYTES;
+import static dev.opamp.gateway.config.Setting.PACKAGE_URL_TTL;
 import static dev.opamp.gateway.config.Setting.RECEIVE_BUDGET_BYTES;
 import static dev.opamp.gateway.config.Setting.SLOW_CONSUMER_TIMEOUT;
 import static dev.opamp.gateway.config.Setting.STORE_PASSWORD_FILE;
@@ -61,6 +65,10 @@ import java.util.function.Consumer;
  *     {@code desired-state} under {@code dataDir} (see {@link #effectiveStoreUrl()})
  * @param storeUser user name for the desired-state database; {@code null} for none
  * @param storePassword password for the desired-state database; {@code null} for none
+ * @param packageMaxUploadBytes largest package file the package API accepts
+ * @param packageMaxDownloads package downloads this node serves at once
+ * @param packageBaseUrl scheme, host and port of download URLs; {@code null} for the OpAMP listener's
+ * @param packageUrlTtl how long a download URL in an offer stays usable
  */
 public record GatewaySettings(
     String opampHost,
@@ -84,7 +92,11 @@ public record GatewaySettings(
     Duration agentRetention,
     String storeUrl,
     String storeUser,
-    String storePassword) {
+    String storePassword,
+    long packageMaxUploadBytes,
+    int packageMaxDownloads,
+    String packageBaseUrl,
+    Duration packageUrlTtl) {
 
   private static final Set<String> SECRETS = Set.of("opampAuthToken", "adminAuthToken", "storePassword");
 
@@ -114,6 +126,10 @@ public record GatewaySettings(
     SettingRules.storeUrl(storeUrl, STORE_URL.flag());
     SettingRules.storeUser(storeUser, STORE_USER.flag());
     SettingRules.password(storePassword, STORE_PASSWORD_FILE.flag());
+    SettingRules.positiveBytes(packageMaxUploadBytes, PACKAGE_MAX_UPLOAD_BYTES.flag());
+    SettingRules.positiveCount(packageMaxDownloads, PACKAGE_MAX_DOWNLOADS.flag());
+    SettingRules.baseUrl(packageBaseUrl, PACKAGE_BASE_URL.flag());
+    SettingRules.positiveDuration(packageUrlTtl, PACKAGE_URL_TTL.flag());
     check(receiveBudgetBytes >= maxMessageBytes, RECEIVE_BUDGET_BYTES.flag() + ": "
         + Units.formatBytes(receiveBudgetBytes) + " is less than " + MAX_MESSAGE_BYTES.flag() + " ("
         + Units.formatBytes(maxMessageBytes) + "), so a message of the largest size could never be received");
@@ -212,6 +228,10 @@ public record GatewaySettings(
     private String storeUrl; // null: the H2 file under the data dir
     private String storeUser;
     private String storePassword;
+    private long packageMaxUploadBytes = 2L << 30;
+    private int packageMaxDownloads = 256;
+    private String packageBaseUrl;
+    private Duration packageUrlTtl = Duration.ofHours(1);
 
     private Builder() {
     }
@@ -239,6 +259,10 @@ public record GatewaySettings(
       storeUrl = s.storeUrl;
       storeUser = s.storeUser;
       storePassword = s.storePassword;
+      packageMaxUploadBytes = s.packageMaxUploadBytes;
+      packageMaxDownloads = s.packageMaxDownloads;
+      packageBaseUrl = s.packageBaseUrl;
+      packageUrlTtl = s.packageUrlTtl;
     }
 
     public Builder opampHost(String value) {
@@ -358,13 +382,35 @@ public record GatewaySettings(
       return this;
     }
 
+    public Builder packageMaxUploadBytes(long value) {
+      packageMaxUploadBytes = value;
+      return this;
+    }
+
+    public Builder packageMaxDownloads(int value) {
+      packageMaxDownloads = value;
+      return this;
+    }
+
+    /** {@code null} uses the OpAMP listener's address. */
+    public Builder packageBaseUrl(String value) {
+      packageBaseUrl = value;
+      return this;
+    }
+
+    public Builder packageUrlTtl(Duration value) {
+      packageUrlTtl = value;
+      return this;
+    }
+
     /** The checked settings; throws {@link SettingsException} naming the first bad value. */
     public GatewaySettings build() {
       String name = nodeName != null ? nodeName : NodeNames.derived(opampPort);
       return new GatewaySettings(opampHost, opampPort, adminHost, adminPort, name, dataDir, hazelcastConfig,
           maxMessageBytes, receiveBudgetBytes, wsPingInterval, wsIdleTimeout, firstMessageTimeout,
           httpSessionTimeout, writeQueueMaxBytes, slowConsumerTimeout, opampAuthToken, adminAuthToken,
-          heartbeatIntervalSeconds, agentRetention, storeUrl, storeUser, storePassword);
+          heartbeatIntervalSeconds, agentRetention, storeUrl, storeUser, storePassword, packageMaxUploadBytes,
+          packageMaxDownloads, packageBaseUrl, packageUrlTtl);
     }
   }
 }

@@ -56,7 +56,15 @@ enum Setting {
   STORE_USER("NAME", "User name for --store-url",
       s -> "none (the URL's or the driver's own)", (b, v) -> b.storeUser(v.storeUser())),
   STORE_PASSWORD_FILE("FILE", "File holding the password for --store-url (the whole file but its final line break)",
-      s -> "none", (b, v) -> b.storePassword(v.secretFromFile()));
+      s -> "none", (b, v) -> b.storePassword(v.secretFromFile())),
+  PACKAGE_MAX_UPLOAD_BYTES("SIZE", "Largest package file accepted by the package API",
+      s -> Units.formatBytes(s.packageMaxUploadBytes()), (b, v) -> b.packageMaxUploadBytes(v.bytes())),
+  PACKAGE_MAX_DOWNLOADS("COUNT", "Package downloads served at once by this node; more are answered 503 with Retry-After",
+      s -> Integer.toString(s.packageMaxDownloads()), (b, v) -> b.packageMaxDownloads(v.count())),
+  PACKAGE_BASE_URL("URL", "Scheme, host and port agents download packages from (this node's OpAMP listener)",
+      s -> "http://<opamp host>:<opamp port>", (b, v) -> b.packageBaseUrl(v.baseUrl())),
+  PACKAGE_URL_TTL("DURATION", "How long a package download URL in an offer stays usable",
+      s -> Units.formatDuration(s.packageUrlTtl()), (b, v) -> b.packageUrlTtl(v.duration()));
 
   /** Prefix of every environment variable the gateway reads. */
   static final String ENV_PREFIX = "OPAMP_GATEWAY_";

@@ -87,6 +87,19 @@ public final class GatewayMetrics implements AutoCloseable {
   /** Gauge: rollouts in the cluster by state; the same on every node (aggregate with max). */
   public static final String ROLLOUTS = "opamp.rollouts";
 
+  // Packages.
+
+  /** Counter: PackagesAvailable offers sent to agents. */
+  public static final String PACKAGE_OFFERS = "opamp.package.offers";
+  /** Counter: package statuses agents reported, by state (installed, install_pending, installing, install_failed, downloading). */
+  public static final String PACKAGE_STATUSES = "opamp.package.statuses";
+  /** Counter: package file bytes sent to agents. */
+  public static final String PACKAGE_DOWNLOAD_BYTES = "opamp.package.download.bytes";
+  /** Gauge: package downloads in progress on this node. */
+  public static final String PACKAGE_DOWNLOADS_ACTIVE = "opamp.package.downloads.active";
+  /** Counter: package downloads refused, by reason (token, busy, not_found, range). */
+  public static final String PACKAGE_DOWNLOADS_REFUSED = "opamp.package.downloads.refused";
+
   // The cluster, as this member sees it.
 
   /** Gauge: members of the cluster this node sees, itself included. */
@@ -150,6 +163,9 @@ public final class GatewayMetrics implements AutoCloseable {
   static final List<String> FULL_STATE_REASONS = List.of("gap", "missing_state");
   static final List<String> UID_REASONS = List.of("requested", "invalid", "duplicate");
   static final List<String> FLEET_WRITE_OUTCOMES = List.of("changed", "unchanged", "failed");
+  static final List<String> PACKAGE_STATES =
+      List.of("installed", "install_pending", "installing", "install_failed", "downloading");
+  static final List<String> DOWNLOAD_REFUSALS = List.of("token", "busy", "not_found", "range");
 
   private final PrometheusMeterRegistry registry;
   private final String nodeName;
@@ -161,6 +177,8 @@ public final class GatewayMetrics implements AutoCloseable {
   private final Map<Transport, Counter> bytesOut = new EnumMap<>(Transport.class);
   private final Map<Transport, Counter> backpressure = new EnumMap<>(Transport.class);
   private final Map<String, Counter> tagged = new ConcurrentHashMap<>();
+  private Counter packageOffers;
+  private Counter packageBytes;
 
   public GatewayMetrics(SessionRegistry sessions, String nodeName) {
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -196,6 +214,11 @@ public final class GatewayMetrics implements AutoCloseable {
     FULL_STATE_REASONS.forEach(this::fullStateRequests);
     UID_REASONS.forEach(this::uidsAssigned);
     FLEET_WRITE_OUTCOMES.forEach(this::fleetWrites);
+    PACKAGE_STATES.forEach(this::packageStatuses);
+    DOWNLOAD_REFUSALS.forEach(this::downloadRefusals);
+    packageOffers = counter(PACKAGE_OFFERS, "PackagesAvailable offers sent to agents");
+    packageBytes = Counter.builder(PACKAGE_DOWNLOAD_BYTES).description("Package file bytes sent to agents")
+        .baseUnit("bytes").register(registry);
     bindJvm();
   }
 
@@ -256,6 +279,29 @@ public final class GatewayMetrics implements AutoCloseable {
 
   public void fleetWrite(String outcome) {
     fleetWrites(outcome).increment();
+  }
+
+  public void packagesOffered() {
+    packageOffers.increment();
+  }
+
+  public void packageStatusReported(String state) {
+    packageStatuses(state).increment();
+  }
+
+  public void packageDownloadBytes(long bytes) {
+    packageBytes.increment(bytes);
+  }
+
+  public void packageDownloadRefused(String reason) {
+    downloadRefusals(reason).increment();
+  }
+
+  /** Registers the gauge of package downloads in progress on this node. */
+  public void packageDownloadsActive(java.util.function.IntSupplier active) {
+    Gauge.builder(PACKAGE_DOWNLOADS_ACTIVE, active::getAsInt)
+        .description("Package downloads in progress on this node")
+        .register(registry);
   }
 
   /** Registers the gauge of the node-wide receive budget. */
@@ -320,6 +366,14 @@ public final class GatewayMetrics implements AutoCloseable {
 
   private Counter refusals(String reason) {
     return tagged(CONNECTIONS_REFUSED, "Connections or requests refused before any message", "reason", reason);
+  }
+
+  private Counter packageStatuses(String state) {
+    return tagged(PACKAGE_STATUSES, "Package statuses agents reported", "state", state);
+  }
+
+  private Counter downloadRefusals(String reason) {
+    return tagged(PACKAGE_DOWNLOADS_REFUSED, "Package downloads refused", "reason", reason);
   }
 
   private Counter fullStateRequests(String reason) {

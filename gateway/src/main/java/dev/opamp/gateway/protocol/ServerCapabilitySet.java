@@ -12,11 +12,12 @@ public final class ServerCapabilitySet {
 
   /**
    * Status reports, effective configs and package statuses are stored and shown; remote configs
-   * are offered to agents that accept them.
+   * are offered to agents that accept them; so are packages, with downloads served by the gateway.
    */
   public static final long CURRENT =
       ServerCapabilities.ServerCapabilities_AcceptsStatus_VALUE
           | ServerCapabilities.ServerCapabilities_OffersRemoteConfig_VALUE
           | ServerCapabilities.ServerCapabilities_AcceptsEffectiveConfig_VALUE
-          | ServerCapabilities.ServerCapabilities_AcceptsPackagesStatus_VALUE;
+          | ServerCapabilities.ServerCapabilities_AcceptsPackagesStatus_VALUE
+          | ServerCapabilities.ServerCapabilities_OffersPackages_VALUE;
 }

@@ -17,6 +17,8 @@ final class EndpointContext {
   final HttpAgentChannels httpChannels;
   /** False while the node drains: new agents are sent elsewhere. */
   final BooleanSupplier acceptingAgents;
+  /** Serves {@link OpampEndpoint#PACKAGES_PATH} (package downloads); null when the node serves none. */
+  io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> packageDownloads;
 
   EndpointContext(TransportLimits limits, ConnectionAcceptor acceptor, GatewayMetrics metrics,
       BooleanSupplier acceptingAgents) {

@@ -16,6 +16,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class OpampEndpoint {
 
   public static final String PATH = "/v1/opamp";
+  /** Package downloads, served on the same port (their URLs carry their own authorization). */
+  public static final String PACKAGES_PATH = "/v1/packages/";
 
   private final Vertx vertx;
   private final int port;
@@ -29,7 +31,15 @@ public final class OpampEndpoint {
 
   public static Future<OpampEndpoint> start(Vertx vertx, String host, int port, int instances,
       TransportLimits limits, ConnectionAcceptor acceptor, GatewayMetrics metrics, BooleanSupplier acceptingAgents) {
+    return start(vertx, host, port, instances, limits, acceptor, metrics, acceptingAgents, null);
+  }
+
+  /** As above, also serving package downloads under {@link #PACKAGES_PATH} with {@code packageDownloads}. */
+  public static Future<OpampEndpoint> start(Vertx vertx, String host, int port, int instances,
+      TransportLimits limits, ConnectionAcceptor acceptor, GatewayMetrics metrics, BooleanSupplier acceptingAgents,
+      io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> packageDownloads) {
     EndpointContext shared = new EndpointContext(limits, acceptor, metrics, acceptingAgents);
+    shared.packageDownloads = packageDownloads;
     // Vert.x shares a random port among servers that ask for a negative one; 0 would give each its own.
     int requested = port == 0 ? -1 : port;
     List<OpampServerVerticle> verticles = new CopyOnWriteArrayList<>();

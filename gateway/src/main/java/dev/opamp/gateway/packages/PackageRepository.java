@@ -1,0 +1,179 @@
+package dev.opamp.gateway.packages;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import dev.opamp.gateway.packages.proto.PackageAssignment;
+import dev.opamp.gateway.packages.proto.PackageVersion;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The package catalog and the package assignments, in the cluster's desired-state maps (durable):
+ * a {@link PackageVersion} per {@code name@version}, a {@link PackageAssignment} per name.
+ * Blocking cluster calls run on worker threads.
+ */
+public final class PackageRepository {
+
+  public static final String VERSIONS_MAP = "desired-packages";
+  public static final String ASSIGNMENTS_MAP = "desired-package-assignments";
+
+  private final Vertx vertx;
+  private final IMap<String, byte[]> versions;
+  private final IMap<String, byte[]> assignments;
+
+  public PackageRepository(Vertx vertx, HazelcastInstance hazelcast) {
+    this.vertx = vertx;
+    this.versions = hazelcast.getMap(VERSIONS_MAP);
+    this.assignments = hazelcast.getMap(ASSIGNMENTS_MAP);
+  }
+
+  IMap<String, byte[]> versionsMap() {
+    return versions;
+  }
+
+  IMap<String, byte[]> assignmentsMap() {
+    return assignments;
+  }
+
+  /** Why a change was refused; the API answers it with {@code status}. */
+  public static final class RefusedException extends RuntimeException {
+    public final int status;
+
+    RefusedException(int status, String message) {
+      super(message, null, false, false);
+      this.status = status;
+    }
+  }
+
+  static String key(String name, String version) {
+    return name + "@" + version;
+  }
+
+  /** Publishes a version; refused with 409 if that version exists (versions are immutable). */
+  public Future<PackageVersion> publish(PackageVersion version) {
+    return vertx.executeBlocking(() -> publishNow(version), false);
+  }
+
+  /** Blocking: {@link #publish} for callers on a worker thread. */
+  public PackageVersion publishNow(PackageVersion version) {
+    byte[] before = versions.putIfAbsent(key(version.getName(), version.getVersion()), version.toByteArray());
+    if (before != null) {
+      throw new RefusedException(409, "package " + version.getName() + " already has version " + version.getVersion()
+          + " (versions are immutable: publish a new version)");
+    }
+    return version;
+  }
+
+  /** Blocking: whether a version exists. */
+  public boolean existsNow(String name, String version) {
+    return versions.containsKey(key(name, version));
+  }
+
+  /** Every version of every package, by name then version. */
+  public Future<List<PackageVersion>> versions() {
+    return vertx.executeBlocking(this::allVersionsNow, false);
+  }
+
+  List<PackageVersion> allVersionsNow() {
+    List<PackageVersion> out = new ArrayList<>();
+    for (byte[] bytes : versions.values()) {
+      out.add(parseVersion(bytes));
+    }
+    out.sort(Comparator.comparing(PackageVersion::getName).thenComparingLong(PackageVersion::getCreatedUnixMs)
+        .thenComparing(PackageVersion::getVersion));
+    return out;
+  }
+
+  PackageVersion versionNow(String name, String version) {
+    byte[] bytes = versions.get(key(name, version));
+    return bytes == null ? null : parseVersion(bytes);
+  }
+
+  /**
+   * Deletes a version unless an assignment names it (409); answers whether it existed. The file
+   * stays on disk while another version names the same bytes.
+   */
+  public Future<PackageVersion> delete(String name, String version) {
+    return vertx.executeBlocking(() -> {
+      String key = key(name, version);
+      versions.lock(key);
+      try {
+        PackageVersion v = versionNow(name, version);
+        if (v == null) {
+          return null;
+        }
+        for (PackageAssignment a : allAssignmentsNow()) {
+          if (version.equals(a.getPackagesMap().get(name))) {
+            throw new RefusedException(409, "package assignment " + a.getName() + " offers " + name + " "
+                + version + "; change or delete the assignment first");
+          }
+        }
+        versions.delete(key);
+        return v;
+      } finally {
+        versions.unlock(key);
+      }
+    }, false);
+  }
+
+  /** Sets an assignment; every version it names must be in the catalog (404 otherwise). */
+  public Future<PackageAssignment> assign(PackageAssignment assignment) {
+    return vertx.executeBlocking(() -> {
+      for (Map.Entry<String, String> p : assignment.getPackagesMap().entrySet()) {
+        if (!existsNow(p.getKey(), p.getValue())) {
+          throw new RefusedException(404, "no package " + p.getKey() + " version " + p.getValue() + " in the catalog");
+        }
+      }
+      assignments.set(assignment.getName(), assignment.toByteArray());
+      return assignment;
+    }, false);
+  }
+
+  public Future<PackageAssignment> assignment(String name) {
+    return vertx.executeBlocking(() -> assignmentNow(name), false);
+  }
+
+  public PackageAssignment assignmentNow(String name) {
+    byte[] bytes = assignments.get(name);
+    return bytes == null ? null : parseAssignment(bytes);
+  }
+
+  public Future<List<PackageAssignment>> assignments() {
+    return vertx.executeBlocking(this::allAssignmentsNow, false);
+  }
+
+  List<PackageAssignment> allAssignmentsNow() {
+    List<PackageAssignment> out = new ArrayList<>();
+    for (byte[] bytes : assignments.values()) {
+      out.add(parseAssignment(bytes));
+    }
+    out.sort(Comparator.comparing(PackageAssignment::getName));
+    return out;
+  }
+
+  /** Removes an assignment; answers whether it existed. */
+  public Future<Boolean> unassign(String name) {
+    return vertx.executeBlocking(() -> assignments.remove(name) != null, false);
+  }
+
+  static PackageVersion parseVersion(byte[] bytes) {
+    try {
+      return PackageVersion.parseFrom(bytes);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("corrupt package version", e);
+    }
+  }
+
+  static PackageAssignment parseAssignment(byte[] bytes) {
+    try {
+      return PackageAssignment.parseFrom(bytes);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("corrupt package assignment", e);
+    }
+  }
+}
