@@ -24,11 +24,13 @@ import dev.opamp.gateway.packages.PackageDownloads;
 import dev.opamp.gateway.packages.PackageFiles;
 import dev.opamp.gateway.packages.PackageOffer;
 import dev.opamp.gateway.packages.PackageRepository;
+import dev.opamp.gateway.packages.PackageRollouts;
 import dev.opamp.gateway.protocol.OfferFanout;
 import dev.opamp.gateway.protocol.OpampProtocol;
 import dev.opamp.gateway.protocol.RemoteConfigOffer;
 import dev.opamp.gateway.remoteconfig.ConfigCatalog;
 import dev.opamp.gateway.remoteconfig.ConfigRepository;
+import dev.opamp.gateway.remoteconfig.ConfigRolloutSubject;
 import dev.opamp.gateway.remoteconfig.RolloutDriver;
 import dev.opamp.gateway.remoteconfig.RolloutRepository;
 import dev.opamp.gateway.session.SessionRegistry;
@@ -94,22 +96,24 @@ public final class GatewayNode {
       ConfigRepository configs = new ConfigRepository(vertx, hazelcast);
       RolloutRepository rolloutStore = new RolloutRepository(vertx, hazelcast, configs);
       ConfigCatalog catalog = new ConfigCatalog(vertx, configs, rolloutStore);
-      RolloutDriver rollouts = new RolloutDriver(vertx, hazelcast, rolloutStore, configs, fleet);
+      PackageRepository packageStore = new PackageRepository(vertx, hazelcast);
+      PackageRollouts packageRollouts = new PackageRollouts(vertx, packageStore, rolloutStore, fleet);
+      RolloutDriver rollouts = new RolloutDriver(vertx, hazelcast, rolloutStore, fleet,
+          List.of(new ConfigRolloutSubject(configs, fleet), packageRollouts));
       OfferFanout fanout = new OfferFanout(vertx, fleet, sessions, cluster.nodeName());
       catalog.onChange(fanout::desiredStateChanged);
-      PackageRepository packageStore = new PackageRepository(vertx, hazelcast);
       PackageFiles packageFiles = new PackageFiles(vertx, hazelcast, settings.dataDir());
-      PackageCatalog packages = new PackageCatalog(vertx, packageStore, packageFiles);
+      PackageCatalog packages = new PackageCatalog(vertx, packageStore, packageFiles, rolloutStore);
       packages.onChange(fanout::desiredStateChanged);
       DownloadLinks links = new DownloadLinks(settings.packageUrlTtl(), settings.packageBaseUrl());
       PackageDownloads downloads = new PackageDownloads(vertx, packageFiles, links, metrics,
           settings.packageMaxDownloads());
       OpampProtocol protocol = new OpampProtocol(cluster.nodeName(), fleet, sessions, metrics, router,
-          List.of(new RemoteConfigOffer(catalog, fleet), new PackageOffer(packages, fleet, links, metrics)));
+          List.of(new RemoteConfigOffer(catalog, fleet), new PackageOffer(packages, fleet, links, metrics, packageStore)));
       NodeDirectory directory = new NodeDirectory(vertx, hazelcast, local, fleet, settings.agentRetention());
       List<ApiResource> api = List.of(new AgentsResource(fleet), new CommandsResource(fleet, router),
           new NodesResource(vertx, directory, router), new ConfigsResource(configs, catalog::reload),
-          new RolloutsResource(vertx, rolloutStore, rollouts),
+          new RolloutsResource(vertx, rolloutStore, rollouts, packageRollouts),
           new PackagesResource(vertx, packageStore, packageFiles, settings.packageMaxUploadBytes(), packages::reload),
           new PackageAssignmentsResource(packageStore, packages::reload));
       // Agents a previous run of this node held are gone with it: show them disconnected first.

@@ -56,7 +56,8 @@ public final class AgentJson {
    * {@code identifyingAttributes}, {@code nonIdentifyingAttributes}, {@code capabilities},
    * {@code health}, {@code connection}, {@code effectiveConfigHash},
    * {@code remoteConfigStatus}, {@code desiredConfig}, {@code packageStatuses}, {@code desiredPackages}
-   * ({@code {assignment, allPackagesHash, packages: {name: {version, sha256, hash}}, error}}),
+   * ({@code {assignment, allPackagesHash, packages: {name: {version, sha256, hash}}, error, rollout,
+   * rolledBack}}),
    * {@code connectionSettingsStatus},
    * {@code customCapabilities}, {@code availableComponents}, {@code firstSeen} and
    * {@code lastStatusChange}.
@@ -169,7 +170,9 @@ public final class AgentJson {
         .put("assignment", d.getAssignment())
         .put("allPackagesHash", hexOrNull(d.getAllPackagesHash()))
         .put("packages", packages)
-        .put("error", d.getError().isEmpty() ? null : d.getError());
+        .put("error", d.getError().isEmpty() ? null : d.getError())
+        .put("rollout", d.getRollout().isEmpty() ? null : d.getRollout())
+        .put("rolledBack", d.getRolledBack());
   }
 
   private static JsonObject remoteConfigStatus(RemoteConfigStatus s) {

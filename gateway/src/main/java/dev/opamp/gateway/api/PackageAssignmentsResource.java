@@ -2,6 +2,7 @@ package dev.opamp.gateway.api;
 
 import dev.opamp.gateway.fleet.Selector;
 import dev.opamp.gateway.packages.PackageRepository;
+import dev.opamp.gateway.protocol.InstanceUids;
 import dev.opamp.gateway.packages.proto.PackageAssignment;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -15,7 +16,7 @@ import java.util.function.Supplier;
 
 /**
  * {@code /api/v1/package-assignments}: which package versions the agents a selector matches
- * should have. Among the assignments matching an agent, the highest priority wins (then the name),
+ * should have (and {@code /api/v1/agents/{uid}/package-blocks}: versions that failed on an agent). Among the assignments matching an agent, the highest priority wins (then the name),
  * as with configs.
  */
 public final class PackageAssignmentsResource implements ApiResource {
@@ -35,6 +36,45 @@ public final class PackageAssignmentsResource implements ApiResource {
     r.get("/api/v1/package-assignments").handler(this::list);
     r.get("/api/v1/package-assignments/:name").handler(this::one);
     r.delete("/api/v1/package-assignments/:name").handler(this::delete);
+    r.get("/api/v1/agents/:uid/package-blocks").handler(this::blocks);
+    r.delete("/api/v1/agents/:uid/package-blocks").handler(this::clearBlocks);
+  }
+
+  private void blocks(RoutingContext ctx) {
+    String key = InstanceUids.keyFromText(ctx.pathParam("uid"));
+    if (key == null) {
+      ApiError.send(ctx, 400, "bad instance uid", "give 32 hex digits or the canonical UUID form");
+      return;
+    }
+    packages.blocks(key).onComplete(r -> {
+      if (r.failed()) {
+        unavailable(ctx, r.cause());
+      } else if (r.result() == null) {
+        ApiError.send(ctx, 404, "no blocked packages", key);
+      } else {
+        ctx.json(new JsonObject().put("instanceUid", key)
+            .put("versions", new JsonArray(new java.util.ArrayList<>(r.result().getVersionsList())))
+            .put("reason", r.result().getReason())
+            .put("updatedAt", Instant.ofEpochMilli(r.result().getUpdatedUnixMs()).toString()));
+      }
+    });
+  }
+
+  private void clearBlocks(RoutingContext ctx) {
+    String key = InstanceUids.keyFromText(ctx.pathParam("uid"));
+    if (key == null) {
+      ApiError.send(ctx, 400, "bad instance uid", "give 32 hex digits or the canonical UUID form");
+      return;
+    }
+    packages.clearBlocks(key).compose(existed -> applyHere.get().map(existed)).onComplete(r -> {
+      if (r.failed()) {
+        unavailable(ctx, r.cause());
+      } else if (!r.result()) {
+        ApiError.send(ctx, 404, "no blocked packages", key);
+      } else {
+        ctx.response().setStatusCode(204).end();
+      }
+    });
   }
 
   private void put(RoutingContext ctx) {
@@ -45,7 +85,15 @@ public final class PackageAssignmentsResource implements ApiResource {
       ApiError.send(ctx, 400, "bad package assignment", e.getMessage());
       return;
     }
-    packages.assign(assignment).compose(a -> applyHere.get().map(a)).onComplete(r -> {
+    boolean deploy;
+    try {
+      JsonObject body = JsonFields.body(ctx);
+      deploy = body == null || JsonFields.bool(body, "deploy", true);
+    } catch (IllegalArgumentException e) {
+      ApiError.send(ctx, 400, "bad package assignment", e.getMessage());
+      return;
+    }
+    packages.assign(assignment, deploy).compose(a -> applyHere.get().map(a)).onComplete(r -> {
       if (r.failed() && r.cause() instanceof PackageRepository.RefusedException refused) {
         ApiError.send(ctx, refused.status, "no such package version", refused.getMessage());
       } else if (r.failed()) {
@@ -134,6 +182,8 @@ public final class PackageAssignmentsResource implements ApiResource {
         .put("selector", a.getSelector())
         .put("priority", a.getPriority())
         .put("packages", packages)
+        .put("stagedPackages", a.getStagedPackagesMap().isEmpty() ? null
+            : new JsonObject(new TreeMap<String, Object>(a.getStagedPackagesMap())))
         .put("author", a.getAuthor())
         .put("updatedAt", Instant.ofEpochMilli(a.getUpdatedUnixMs()).toString());
   }

@@ -10,7 +10,12 @@ import dev.opamp.gateway.packages.proto.DesiredPackage;
 import dev.opamp.gateway.packages.proto.DesiredPackages;
 import dev.opamp.gateway.packages.proto.PackageAssignment;
 import dev.opamp.gateway.packages.proto.PackageVersion;
-import dev.opamp.gateway.proto.AgentDescription;
+import com.hazelcast.map.IMap;
+import dev.opamp.gateway.fleet.proto.AgentRecord;
+import dev.opamp.gateway.remoteconfig.RolloutRepository;
+import dev.opamp.gateway.remoteconfig.proto.Rollout;
+import java.util.HashSet;
+import java.util.Set;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +45,16 @@ public final class PackageCatalog implements PackageChoice {
   /** An assignment ready to match. */
   private record Assigned(PackageAssignment assignment, Selector selector) {}
 
+  /** The latest rollout of an assignment that still decides sets: who it touched, and how. */
+  private record Pin(String rollout, String state, Map<String, String> set, Set<String> touched) {
+    boolean pinning() {
+      return "running".equals(state) || "paused".equals(state) || "aborted".equals(state);
+    }
+  }
+
+  private record Loaded(Map<String, PackageVersion> versions, List<Assigned> assigned, Map<String, Pin> pins,
+      Map<String, Set<String>> blocks) {}
+
   /**
    * What an agent should have: {@code desired} as recorded in its record, and the versions to
    * offer ({@code offer} empty when nothing applies or the set cannot be offered).
@@ -51,32 +66,32 @@ public final class PackageCatalog implements PackageChoice {
   private final Vertx vertx;
   private final PackageRepository repository;
   private final PackageFiles files;
+  private final RolloutRepository rollouts;
   private final List<Runnable> changeListeners = new CopyOnWriteArrayList<>();
-  private volatile List<Assigned> assigned = List.of();
-  private volatile Map<String, PackageVersion> versions = Map.of();
-  private UUID versionListener;
-  private UUID assignmentListener;
+  private volatile Loaded loaded = new Loaded(Map.of(), List.of(), Map.of(), Map.of());
+  private final List<Runnable> unlisten = new ArrayList<>();
   private long timer;
 
-  public PackageCatalog(Vertx vertx, PackageRepository repository, PackageFiles files) {
+  public PackageCatalog(Vertx vertx, PackageRepository repository, PackageFiles files, RolloutRepository rollouts) {
     this.vertx = vertx;
     this.repository = repository;
     this.files = files;
+    this.rollouts = rollouts;
   }
 
   public Future<Void> start() {
-    versionListener = repository.versionsMap().addEntryListener(new Reload(), false);
-    assignmentListener = repository.assignmentsMap().addEntryListener(new Reload(), false);
+    for (IMap<String, byte[]> map : List.of(repository.versionsMap(), repository.assignmentsMap(),
+        repository.blocksMap(), rollouts.map())) {
+      UUID id = map.addEntryListener(new Reload(), false);
+      unlisten.add(() -> map.removeEntryListener(id));
+    }
     timer = vertx.setPeriodic(RECONCILE_MILLIS, id -> load(true));
     return reload();
   }
 
   public void stop() {
     vertx.cancelTimer(timer);
-    if (versionListener != null) {
-      repository.versionsMap().removeEntryListener(versionListener);
-      repository.assignmentsMap().removeEntryListener(assignmentListener);
-    }
+    unlisten.forEach(Runnable::run);
   }
 
   /** Called (on no particular thread) whenever what agents should have may have changed. */
@@ -90,27 +105,11 @@ public final class PackageCatalog implements PackageChoice {
   }
 
   private Future<Void> load(boolean notifyAnyway) {
-    return vertx.executeBlocking(() -> {
-      Map<String, PackageVersion> nextVersions = new HashMap<>();
-      for (PackageVersion v : repository.allVersionsNow()) {
-        nextVersions.put(PackageRepository.key(v.getName(), v.getVersion()), v);
-      }
-      List<Assigned> nextAssigned = new ArrayList<>();
-      for (PackageAssignment a : repository.allAssignmentsNow()) {
-        nextAssigned.add(new Assigned(a, Selector.parse(a.getSelector())));
-      }
-      // Highest priority first; among equals, the name decides, so every node picks the same.
-      nextAssigned.sort(Comparator.comparingInt((Assigned a) -> -a.assignment().getPriority())
-          .thenComparing(a -> a.assignment().getName()));
-      return new Object[] {nextVersions, nextAssigned};
-    }, false).map(loaded -> {
-      @SuppressWarnings("unchecked") Map<String, PackageVersion> nextVersions = (Map<String, PackageVersion>) loaded[0];
-      @SuppressWarnings("unchecked") List<Assigned> nextAssigned = (List<Assigned>) loaded[1];
-      boolean changed = !nextVersions.equals(versions) || !nextAssigned.equals(assigned);
-      versions = Map.copyOf(nextVersions);
-      assigned = List.copyOf(nextAssigned);
+    return vertx.executeBlocking(this::loadNow, false).map(next -> {
+      boolean changed = !next.equals(loaded);
+      loaded = next;
       // Every node keeps every file the gateway serves: pull what was published elsewhere.
-      files.prefetch(versions.values().stream().filter(v -> v.getUrl().isEmpty())
+      files.prefetch(next.versions().values().stream().filter(v -> v.getUrl().isEmpty())
           .map(v -> dev.opamp.gateway.fleet.Hex.hex(v.getSha256())).distinct().toList());
       if (changed || notifyAnyway) {
         changeListeners.forEach(Runnable::run);
@@ -119,28 +118,88 @@ public final class PackageCatalog implements PackageChoice {
     }).onFailure(e -> LOG.log(Level.WARNING, "could not load the package catalog", e));
   }
 
+  private Loaded loadNow() {
+    Map<String, PackageVersion> versions = new HashMap<>();
+    for (PackageVersion v : repository.allVersionsNow()) {
+      versions.put(PackageRepository.key(v.getName(), v.getVersion()), v);
+    }
+    List<Assigned> assigned = new ArrayList<>();
+    for (PackageAssignment a : repository.allAssignmentsNow()) {
+      assigned.add(new Assigned(a, Selector.parse(a.getSelector())));
+    }
+    // Highest priority first; among equals, the name decides, so every node picks the same.
+    assigned.sort(Comparator.comparingInt((Assigned a) -> -a.assignment().getPriority())
+        .thenComparing(a -> a.assignment().getName()));
+    Map<String, Pin> pins = new HashMap<>();
+    for (Rollout r : rollouts.all()) { // oldest first: the latest rollout of each assignment wins
+      if (r.getPackages().isEmpty()) {
+        continue;
+      }
+      Set<String> touched = new HashSet<>();
+      r.getWavesList().forEach(w -> touched.addAll(w.getAgentsList()));
+      pins.put(r.getPackages(), new Pin(r.getId(), r.getState(), Map.copyOf(r.getPackageSetMap()), Set.copyOf(touched)));
+    }
+    Map<String, Set<String>> blocks = new HashMap<>();
+    repository.allBlocksNow().forEach((agent, b) -> blocks.put(agent, Set.copyOf(b.getVersionsList())));
+    return new Loaded(Map.copyOf(versions), List.copyOf(assigned), Map.copyOf(pins), Map.copyOf(blocks));
+  }
+
   /** The version as this node knows it, or null. */
   public PackageVersion version(String name, String version) {
-    return versions.get(PackageRepository.key(name, version));
+    return loaded.versions().get(PackageRepository.key(name, version));
   }
 
+  /**
+   * The package set for an agent: that of the first assignment (by priority) whose selector
+   * matches it, or, for an agent a rollout of that assignment touched, the rollout's set while
+   * the rollout decides and the assignment's set once it was rolled back. A set naming a version
+   * that failed on this agent is not offered (a rollout's set falls back to the assignment's).
+   */
   @Override
-  public Resolution choose(String agentKey, dev.opamp.gateway.fleet.proto.AgentRecord stored) {
-    return resolve(stored.hasDescription() ? stored.getDescription() : null);
-  }
-
-  /** The package set for an agent with this description: the first matching assignment's. */
-  public Resolution resolve(AgentDescription description) {
-    if (description == null) {
+  public Resolution choose(String agentKey, AgentRecord stored) {
+    if (!stored.hasDescription()) {
       return Resolution.NONE;
     }
-    Map<String, String> attributes = Selector.attributesOf(description);
-    for (Assigned a : assigned) {
-      if (a.selector().matches(attributes)) {
-        return resolve(a.assignment().getName(), a.assignment().getPackagesMap());
+    Loaded now = loaded;
+    Map<String, String> attributes = Selector.attributesOf(stored.getDescription());
+    Set<String> blocked = now.blocks().getOrDefault(agentKey, Set.of());
+    for (Assigned a : now.assigned()) {
+      String name = a.assignment().getName();
+      Pin pin = now.pins().get(name);
+      boolean touched = pin != null && pin.touched().contains(agentKey);
+      if (touched && pin.pinning() && !blocks(blocked, pin.set())) {
+        Resolution r = resolve(name, pin.set());
+        return new Resolution(r.desired().toBuilder().setRollout(pin.rollout()).build(), r.offer());
       }
+      Map<String, String> set = a.assignment().getPackagesMap();
+      if (set.isEmpty() || !(touched || a.selector().matches(attributes))) {
+        continue;
+      }
+      DesiredPackages.Builder marks = DesiredPackages.newBuilder();
+      if (touched && (pin.pinning() || "rolled_back".equals(pin.state()))) {
+        marks.setRollout(pin.rollout()).setRolledBack(true);
+      }
+      if (blocks(blocked, set)) {
+        return new Resolution(marks.setAssignment(name).setError("a version of this set failed on this agent and is "
+            + "not offered to it again until an operator clears it (DELETE /api/v1/agents/{uid}/package-blocks)")
+            .build(), Map.of());
+      }
+      Resolution r = resolve(name, set);
+      return new Resolution(r.desired().toBuilder().mergeFrom(marks.build()).build(), r.offer());
     }
     return Resolution.NONE;
+  }
+
+  private static boolean blocks(Set<String> blocked, Map<String, String> set) {
+    if (blocked.isEmpty()) {
+      return false;
+    }
+    for (Map.Entry<String, String> p : set.entrySet()) {
+      if (blocked.contains(PackageRepository.key(p.getKey(), p.getValue()))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The package set {@code packages} (name to version) as assignment {@code assignment} offers it. */

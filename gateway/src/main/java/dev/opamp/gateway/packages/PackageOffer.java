@@ -15,7 +15,14 @@ import dev.opamp.gateway.proto.PackageType;
 import dev.opamp.gateway.proto.PackagesAvailable;
 import dev.opamp.gateway.proto.ServerToAgent;
 import dev.opamp.gateway.protocol.AgentOffer;
+import dev.opamp.gateway.proto.PackageStatus;
+import dev.opamp.gateway.proto.PackageStatusEnum;
+import dev.opamp.gateway.protocol.InstanceUids;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -34,12 +41,15 @@ public final class PackageOffer implements AgentOffer {
   private final FleetStore fleet;
   private final DownloadLinks links;
   private final GatewayMetrics metrics;
+  private final PackageRepository repository;
 
-  public PackageOffer(PackageChoice choice, FleetStore fleet, DownloadLinks links, GatewayMetrics metrics) {
+  public PackageOffer(PackageChoice choice, FleetStore fleet, DownloadLinks links, GatewayMetrics metrics,
+      PackageRepository repository) {
     this.choice = choice;
     this.fleet = fleet;
     this.links = links;
     this.metrics = metrics;
+    this.repository = repository;
   }
 
   @Override
@@ -52,13 +62,32 @@ public final class PackageOffer implements AgentOffer {
     private ByteString reportedHash = ByteString.EMPTY;
     /** The all-packages hash offered on this connection. */
     private ByteString offeredHash = ByteString.EMPTY;
+    /** Versions this connection already recorded as failed, so a repeated report costs nothing. */
+    private final Set<String> blocked = new HashSet<>();
 
     @Override
     public void reported(AgentToServer message) {
-      if (message.hasPackageStatuses()) {
-        reportedHash = message.getPackageStatuses().getServerProvidedAllPackagesHash();
-        message.getPackageStatuses().getPackagesMap().values()
-            .forEach(p -> metrics.packageStatusReported(PackageStates.label(p.getStatus())));
+      if (!message.hasPackageStatuses()) {
+        return;
+      }
+      reportedHash = message.getPackageStatuses().getServerProvidedAllPackagesHash();
+      List<String> failed = new ArrayList<>();
+      String why = "";
+      for (Map.Entry<String, PackageStatus> e : message.getPackageStatuses().getPackagesMap().entrySet()) {
+        PackageStatus p = e.getValue();
+        metrics.packageStatusReported(PackageStates.label(p.getStatus()));
+        String version = PackageRepository.key(e.getKey(), p.getServerOfferedVersion());
+        if (p.getStatus() == PackageStatusEnum.PackageStatusEnum_InstallFailed && !p.getServerOfferedVersion().isEmpty()
+            && blocked.add(version)) {
+          failed.add(version);
+          why = p.getErrorMessage();
+        }
+      }
+      if (!failed.isEmpty()) {
+        // A version that failed on an agent is not offered to it again until an operator clears it.
+        String key = InstanceUids.key(message.getInstanceUid());
+        repository.block(key, failed, "install failed: " + why).onFailure(e ->
+            LOG.log(Level.WARNING, "could not record the failed packages of agent " + key + ": " + e));
       }
     }
 

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import dev.opamp.gateway.packages.proto.PackageAssignment;
+import dev.opamp.gateway.packages.proto.PackageBlocks;
 import dev.opamp.gateway.packages.proto.PackageVersion;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -21,15 +22,23 @@ public final class PackageRepository {
 
   public static final String VERSIONS_MAP = "desired-packages";
   public static final String ASSIGNMENTS_MAP = "desired-package-assignments";
+  /** Versions that failed on an agent, by fleet key: not offered to it again until cleared. */
+  public static final String BLOCKS_MAP = "desired-package-blocks";
 
   private final Vertx vertx;
   private final IMap<String, byte[]> versions;
   private final IMap<String, byte[]> assignments;
+  private final IMap<String, byte[]> blocks;
 
   public PackageRepository(Vertx vertx, HazelcastInstance hazelcast) {
     this.vertx = vertx;
     this.versions = hazelcast.getMap(VERSIONS_MAP);
     this.assignments = hazelcast.getMap(ASSIGNMENTS_MAP);
+    this.blocks = hazelcast.getMap(BLOCKS_MAP);
+  }
+
+  IMap<String, byte[]> blocksMap() {
+    return blocks;
   }
 
   IMap<String, byte[]> versionsMap() {
@@ -108,7 +117,7 @@ public final class PackageRepository {
           return null;
         }
         for (PackageAssignment a : allAssignmentsNow()) {
-          if (version.equals(a.getPackagesMap().get(name))) {
+          if (version.equals(a.getPackagesMap().get(name)) || version.equals(a.getStagedPackagesMap().get(name))) {
             throw new RefusedException(409, "package assignment " + a.getName() + " offers " + name + " "
                 + version + "; change or delete the assignment first");
           }
@@ -121,17 +130,110 @@ public final class PackageRepository {
     }, false);
   }
 
-  /** Sets an assignment; every version it names must be in the catalog (404 otherwise). */
-  public Future<PackageAssignment> assign(PackageAssignment assignment) {
+  /**
+   * Sets an assignment; every version it names must be in the catalog (404 otherwise). With
+   * {@code deploy} false the package set is only staged (for a rollout) and the agents keep
+   * the set the assignment had.
+   */
+  public Future<PackageAssignment> assign(PackageAssignment given, boolean deploy) {
     return vertx.executeBlocking(() -> {
-      for (Map.Entry<String, String> p : assignment.getPackagesMap().entrySet()) {
+      for (Map.Entry<String, String> p : given.getPackagesMap().entrySet()) {
         if (!existsNow(p.getKey(), p.getValue())) {
           throw new RefusedException(404, "no package " + p.getKey() + " version " + p.getValue() + " in the catalog");
         }
       }
-      assignments.set(assignment.getName(), assignment.toByteArray());
-      return assignment;
+      assignments.lock(given.getName());
+      try {
+        PackageAssignment before = assignmentNow(given.getName());
+        PackageAssignment stored = deploy ? given : given.toBuilder()
+            .clearPackages().putAllPackages(before == null ? Map.of() : before.getPackagesMap())
+            .clearStagedPackages().putAllStagedPackages(given.getPackagesMap()).build();
+        assignments.set(given.getName(), stored.toByteArray());
+        return stored;
+      } finally {
+        assignments.unlock(given.getName());
+      }
     }, false);
+  }
+
+  /** Blocking: makes {@code packages} the assignment's deployed set (a rollout completed). */
+  void deployNow(String name, Map<String, String> packages) {
+    assignments.lock(name);
+    try {
+      PackageAssignment a = assignmentNow(name);
+      if (a != null) {
+        PackageAssignment.Builder b = a.toBuilder().clearPackages().putAllPackages(packages)
+            .setUpdatedUnixMs(System.currentTimeMillis());
+        if (a.getStagedPackagesMap().equals(packages)) {
+          b.clearStagedPackages();
+        }
+        assignments.set(name, b.build().toByteArray());
+      }
+    } finally {
+      assignments.unlock(name);
+    }
+  }
+
+  /** Blocking: runs {@code work} holding the cluster-wide lock of an assignment. */
+  <T> T lockedAssignment(String name, java.util.concurrent.Callable<T> work) throws Exception {
+    assignments.lock(name);
+    try {
+      return work.call();
+    } finally {
+      assignments.unlock(name);
+    }
+  }
+
+  /** Blocking: keeps these versions ({@code name@version}) from being offered to the agent again. */
+  void blockNow(String agentKey, java.util.Collection<String> versions, String reason) {
+    blocks.lock(agentKey);
+    try {
+      byte[] bytes = blocks.get(agentKey);
+      PackageBlocks before = bytes == null ? PackageBlocks.getDefaultInstance() : parseBlocks(bytes);
+      java.util.Set<String> all = new java.util.TreeSet<>(before.getVersionsList());
+      if (all.addAll(versions)) {
+        blocks.set(agentKey, PackageBlocks.newBuilder().addAllVersions(all).setReason(reason)
+            .setUpdatedUnixMs(System.currentTimeMillis()).build().toByteArray());
+      }
+    } finally {
+      blocks.unlock(agentKey);
+    }
+  }
+
+  public Future<Void> block(String agentKey, java.util.Collection<String> versions, String reason) {
+    return vertx.executeBlocking(() -> {
+      blockNow(agentKey, versions, reason);
+      return null;
+    }, false);
+  }
+
+  /** The versions blocked for an agent; null when none. */
+  public Future<PackageBlocks> blocks(String agentKey) {
+    return vertx.executeBlocking(() -> {
+      byte[] bytes = blocks.get(agentKey);
+      return bytes == null ? null : parseBlocks(bytes);
+    }, false);
+  }
+
+  /** Lets the agent be offered every version again (an operator's decision); whether it had blocks. */
+  public Future<Boolean> clearBlocks(String agentKey) {
+    return vertx.executeBlocking(() -> blocks.remove(agentKey) != null, false);
+  }
+
+  Map<String, PackageBlocks> allBlocksNow() {
+    Map<String, PackageBlocks> out = new java.util.HashMap<>();
+    for (Map.Entry<String, byte[]> e : blocks.entrySet()) {
+      out.put(e.getKey(), parseBlocks(e.getValue()));
+    }
+    return out;
+  }
+
+  static PackageBlocks parseBlocks(byte[] bytes) {
+    try {
+      return PackageBlocks.parseFrom(bytes);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("corrupt package blocks", e);
+    }
   }
 
   public Future<PackageAssignment> assignment(String name) {
