@@ -96,7 +96,7 @@ public final class GatewayNode {
       ConfigRepository configs = new ConfigRepository(vertx, hazelcast);
       RolloutRepository rolloutStore = new RolloutRepository(vertx, hazelcast, configs);
       ConfigCatalog catalog = new ConfigCatalog(vertx, configs, rolloutStore);
-      PackageRepository packageStore = new PackageRepository(vertx, hazelcast);
+      PackageRepository packageStore = new PackageRepository(vertx, hazelcast, rolloutStore);
       PackageRollouts packageRollouts = new PackageRollouts(vertx, packageStore, rolloutStore, fleet);
       RolloutDriver rollouts = new RolloutDriver(vertx, hazelcast, rolloutStore, fleet,
           List.of(new ConfigRolloutSubject(configs, fleet), packageRollouts));

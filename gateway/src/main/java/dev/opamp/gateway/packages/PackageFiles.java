@@ -121,13 +121,6 @@ public final class PackageFiles {
     }
   }
 
-  /** Blocking: removes a file no version refers to any more. */
-  void deleteNow(String hex) throws IOException {
-    if (isHash(hex)) {
-      Files.deleteIfExists(files.resolve(hex));
-    }
-  }
-
   /** Blocking: the file's size, or -1 when this node lacks it. */
   long sizeNow(String hex) {
     try {

@@ -6,6 +6,8 @@ import com.hazelcast.map.IMap;
 import dev.opamp.gateway.packages.proto.PackageAssignment;
 import dev.opamp.gateway.packages.proto.PackageBlocks;
 import dev.opamp.gateway.packages.proto.PackageVersion;
+import dev.opamp.gateway.remoteconfig.RolloutRepository;
+import dev.opamp.gateway.remoteconfig.proto.Rollout;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
@@ -29,9 +31,11 @@ public final class PackageRepository {
   private final IMap<String, byte[]> versions;
   private final IMap<String, byte[]> assignments;
   private final IMap<String, byte[]> blocks;
+  private final RolloutRepository rollouts;
 
-  public PackageRepository(Vertx vertx, HazelcastInstance hazelcast) {
+  public PackageRepository(Vertx vertx, HazelcastInstance hazelcast, RolloutRepository rollouts) {
     this.vertx = vertx;
+    this.rollouts = rollouts;
     this.versions = hazelcast.getMap(VERSIONS_MAP);
     this.assignments = hazelcast.getMap(ASSIGNMENTS_MAP);
     this.blocks = hazelcast.getMap(BLOCKS_MAP);
@@ -104,8 +108,9 @@ public final class PackageRepository {
   }
 
   /**
-   * Deletes a version unless an assignment names it (409); answers whether it existed. The file
-   * stays on disk while another version names the same bytes.
+   * Deletes a version unless an assignment or a rollout that still decides offers it (409);
+   * answers the deleted version, or null if there was none. Its file stays in the nodes' stores
+   * (files are not removed yet; see the README's known limits).
    */
   public Future<PackageVersion> delete(String name, String version) {
     return vertx.executeBlocking(() -> {
@@ -120,6 +125,15 @@ public final class PackageRepository {
           if (version.equals(a.getPackagesMap().get(name)) || version.equals(a.getStagedPackagesMap().get(name))) {
             throw new RefusedException(409, "package assignment " + a.getName() + " offers " + name + " "
                 + version + "; change or delete the assignment first");
+          }
+        }
+        for (Rollout r : rollouts.all()) {
+          boolean decides = r.getState().equals("running") || r.getState().equals("paused")
+              || r.getState().equals("aborted");
+          if (decides && (version.equals(r.getPackageSetMap().get(name))
+              || version.equals(r.getPreviousPackageSetMap().get(name)))) {
+            throw new RefusedException(409, "rollout " + r.getId() + " (" + r.getState() + ") offers " + name + " "
+                + version);
           }
         }
         versions.delete(key);
