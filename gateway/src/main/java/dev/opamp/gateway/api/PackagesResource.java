@@ -219,8 +219,19 @@ public final class PackagesResource implements ApiResource {
     }
     Buffer signature = parts.small.get("signature");
     StagedFile staged = parts.file;
+    String claimed = smallText(parts, request, "sha256", null);
+    if (claimed != null && !SHA256.matcher(claimed).matches()) {
+      vertx.executeBlocking(() -> {
+        staged.close();
+        return null;
+      }, true);
+      ApiError.send(ctx, 400, "bad package upload", "sha256 must be the file's SHA-256 as 64 hex digits");
+      return;
+    }
+    ByteString expected = claimed == null ? null
+        : ByteString.copyFrom(Hex.parse(claimed.toLowerCase(java.util.Locale.ROOT)));
     vertx.executeBlocking(() -> {
-      ByteString hash = files.commit(staged, null);
+      ByteString hash = files.commit(staged, expected);
       PackageVersion v = PackageVersion.newBuilder()
           .setName(name).setVersion(version).setSha256(hash).setSize(staged.size()).setType(type)
           .setCreatedUnixMs(System.currentTimeMillis()).setAuthor(author)
@@ -293,7 +304,9 @@ public final class PackagesResource implements ApiResource {
   }
 
   private static void answerPublished(RoutingContext ctx, PackageVersion v, Throwable failure) {
-    if (failure instanceof PackageRepository.RefusedException refused) {
+    if (failure instanceof PackageFiles.HashMismatchException) {
+      ApiError.send(ctx, 422, "hash mismatch", failure.getMessage() + "; nothing was stored");
+    } else if (failure instanceof PackageRepository.RefusedException refused) {
       ApiError.send(ctx, refused.status, refused.status == 409 ? "version exists" : "refused", refused.getMessage());
     } else if (failure instanceof StagedFile.DiskFullException) {
       ApiError.send(ctx, 507, "no space for package files", failure.getMessage());

@@ -45,6 +45,13 @@ public final class PackageFiles {
   private static final Pattern HEX = Pattern.compile("[0-9a-f]{64}");
   private static final Logger LOG = Logger.getLogger(PackageFiles.class.getName());
 
+  /** The file's bytes do not hash to what was claimed for them. */
+  public static final class HashMismatchException extends IOException {
+    HashMismatchException(ByteString actual, ByteString expected) {
+      super("the file's SHA-256 is " + Hex.hex(actual) + ", not " + Hex.hex(expected));
+    }
+  }
+
   private final Vertx vertx;
   private final HazelcastInstance hazelcast;
   private final Path files;
@@ -104,7 +111,7 @@ public final class PackageFiles {
     try {
       ByteString hash = staged.finish();
       if (expected != null && !expected.equals(hash)) {
-        throw new IOException("the file's SHA-256 is " + Hex.hex(hash) + ", not " + Hex.hex(expected));
+        throw new HashMismatchException(hash, expected);
       }
       Path target = files.resolve(Hex.hex(hash));
       if (Files.exists(target)) {

@@ -45,7 +45,16 @@ final class PackageFixture {
   /** Publishes a version as a multipart upload; the response, whatever its status. */
   static HttpResponse<Buffer> upload(TestGateway gateway, String name, String version, byte[] file,
       byte[] signature, String type) throws Exception {
+    return upload(gateway, name, version, file, signature, type, null);
+  }
+
+  /** As above, with the SHA-256 the publisher claims for the file (null: none). */
+  static HttpResponse<Buffer> upload(TestGateway gateway, String name, String version, byte[] file,
+      byte[] signature, String type, String sha256) throws Exception {
     MultipartForm form = MultipartForm.create();
+    if (sha256 != null) {
+      form.attribute("sha256", sha256);
+    }
     if (type != null) {
       form.attribute("type", type);
     }

@@ -179,6 +179,12 @@ class PackagesTest {
     assertEquals(400, upload(gateway, "typed", "1.0.0", randomBytes(10, 4), null, "plugin").statusCode());
     assertEquals(400, upload(gateway, "nofile", "1.0.0", null, "sig".getBytes(), null).statusCode());
     assertEquals(400, upload(gateway, "-bad", "1.0.0", randomBytes(10, 5), null, null).statusCode());
+    byte[] claimed = randomBytes(4096, 8);
+    var mismatch = upload(gateway, "claimed", "1.0.0", claimed, null, null, Hex.hex(sha256("other".getBytes())));
+    assertEquals(422, mismatch.statusCode(), mismatch.bodyAsString());
+    assertEquals(404, gateway.adminGet("/api/v1/packages/claimed").statusCode());
+    assertEquals(201, upload(gateway, "claimed", "1.0.0", claimed, null, null, Hex.hex(sha256(claimed))).statusCode(),
+        "the right hash is accepted");
     assertEquals(404, gateway.adminGet("/api/v1/packages/big").statusCode());
     assertEquals(404, gateway.adminGet("/api/v1/packages/typed").statusCode());
     Path tmp = gateway.node().settings().dataDir().resolve("packages").resolve("tmp");
@@ -198,6 +204,33 @@ class PackagesTest {
     JsonObject listed = gateway.adminJson("/api/v1/packages/ext");
     assertEquals("https://downloads.example.com/ext-2.0.0.tar.gz",
         listed.getJsonArray("versions").getJsonObject(0).getString("url"));
+  }
+
+  @Test
+  void aSetIsOfferedAgainOnEveryReconnectUntilTheAgentReportsIt() throws Exception {
+    assertEquals(201, upload(gateway, "sticky", "1.0.0", randomBytes(1000, 9), null, null).statusCode());
+    assign(gateway, "sticky-agents", "service.name=sticky", Map.of("sticky", "1.0.0"));
+    ByteString uid = Messages.newUid();
+    PackagesAvailable offer;
+    try (RawWebSocketAgent first = gateway.webSocketAgent()) {
+      ServerToAgent reply = first.exchange(hello(uid, "sticky", "0.9.0", true));
+      offer = reply.hasPackagesAvailable() ? reply.getPackagesAvailable() : first.next().getPackagesAvailable();
+      assertNull(first.poll(Duration.ofMillis(300)), "offered once per connection");
+    }
+    try (RawWebSocketAgent again = gateway.webSocketAgent()) {
+      ServerToAgent reply = again.exchange(hello(uid, "sticky", "0.9.0", true).toBuilder().setSequenceNum(2).build());
+      PackagesAvailable second = reply.hasPackagesAvailable() ? reply.getPackagesAvailable()
+          : again.next().getPackagesAvailable();
+      assertEquals(offer.getAllPackagesHash(), second.getAllPackagesHash(), "the same set, offered again");
+      again.send(report(uid, 3, statuses(second, PackageStatusEnum.PackageStatusEnum_Installed, null)));
+      gateway.awaitAgent(Messages.key(uid), a -> a.getJsonObject("packageStatuses") != null, Duration.ofSeconds(10));
+    }
+    try (RawWebSocketAgent third = gateway.webSocketAgent()) {
+      ServerToAgent reply = third.exchange(hello(uid, "sticky", "1.0.0", true).toBuilder().setSequenceNum(4).build());
+      assertFalse(reply.hasPackagesAvailable(), "reported: not offered again");
+      assertNull(third.poll(Duration.ofMillis(300)));
+    }
+    assertEquals(204, gateway.adminDelete("/api/v1/package-assignments/sticky-agents").statusCode());
   }
 
   @Test
