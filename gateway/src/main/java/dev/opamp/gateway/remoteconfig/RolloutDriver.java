@@ -9,7 +9,6 @@ import dev.opamp.gateway.remoteconfig.proto.Wave;
 import dev.opamp.gateway.remoteconfig.proto.WaveCounts;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
