@@ -9,6 +9,8 @@ import dev.opamp.gateway.api.ConfigsResource;
 import dev.opamp.gateway.api.ConnectionSettingsResource;
 import dev.opamp.gateway.api.CredentialsResource;
 import dev.opamp.gateway.api.NodesResource;
+import dev.opamp.gateway.api.PackageAssignmentsResource;
+import dev.opamp.gateway.api.PackagesResource;
 import dev.opamp.gateway.api.RolloutsResource;
 import dev.opamp.gateway.cluster.AgentRouter;
 import dev.opamp.gateway.cluster.LocalNode;
@@ -21,11 +23,19 @@ import dev.opamp.gateway.credentials.ConnectionSettingsCatalog;
 import dev.opamp.gateway.credentials.ConnectionSettingsOffer;
 import dev.opamp.gateway.fleet.FleetStore;
 import dev.opamp.gateway.metrics.GatewayMetrics;
+import dev.opamp.gateway.packages.DownloadLinks;
+import dev.opamp.gateway.packages.PackageCatalog;
+import dev.opamp.gateway.packages.PackageDownloads;
+import dev.opamp.gateway.packages.PackageFiles;
+import dev.opamp.gateway.packages.PackageOffer;
+import dev.opamp.gateway.packages.PackageRepository;
+import dev.opamp.gateway.packages.PackageRollouts;
 import dev.opamp.gateway.protocol.OfferFanout;
 import dev.opamp.gateway.protocol.OpampProtocol;
 import dev.opamp.gateway.protocol.RemoteConfigOffer;
 import dev.opamp.gateway.remoteconfig.ConfigCatalog;
 import dev.opamp.gateway.remoteconfig.ConfigRepository;
+import dev.opamp.gateway.remoteconfig.ConfigRolloutSubject;
 import dev.opamp.gateway.remoteconfig.RolloutDriver;
 import dev.opamp.gateway.remoteconfig.RolloutRepository;
 import dev.opamp.gateway.session.SessionRegistry;
@@ -61,6 +71,7 @@ public final class GatewayNode {
   private final RolloutDriver rollouts;
   private final Credentials credentials;
   private final GatewayTls tls;
+  private final PackageCatalog packageCatalog;
 
   /** The credentials side of a node: the CA at work and the connection-settings definitions. */
   private record Credentials(AgentCredentials agents, ConnectionSettingsCatalog settings) {
@@ -72,7 +83,7 @@ public final class GatewayNode {
 
   private GatewayNode(Vertx vertx, GatewaySettings settings, ClusterNode cluster, GatewayMetrics metrics,
       OpampEndpoint opamp, AdminServer admin, NodeDirectory directory, ConfigCatalog catalog,
-      RolloutDriver rollouts, Credentials credentials, GatewayTls tls) {
+      RolloutDriver rollouts, Credentials credentials, GatewayTls tls, PackageCatalog packageCatalog) {
     this.vertx = vertx;
     this.settings = settings;
     this.cluster = cluster;
@@ -84,6 +95,7 @@ public final class GatewayNode {
     this.rollouts = rollouts;
     this.credentials = credentials;
     this.tls = tls;
+    this.packageCatalog = packageCatalog;
   }
 
   /** Starts a node on a Vert.x instance of its own (one event loop per core). */
@@ -128,15 +140,27 @@ public final class GatewayNode {
       ConfigRepository configs = new ConfigRepository(vertx, hazelcast);
       RolloutRepository rolloutStore = new RolloutRepository(vertx, hazelcast, configs);
       ConfigCatalog catalog = new ConfigCatalog(vertx, configs, rolloutStore);
-      RolloutDriver rollouts = new RolloutDriver(vertx, hazelcast, rolloutStore, configs, fleet);
+      PackageRepository packageStore = new PackageRepository(vertx, hazelcast, rolloutStore);
+      PackageRollouts packageRollouts = new PackageRollouts(vertx, packageStore, rolloutStore, fleet);
+      RolloutDriver rollouts = new RolloutDriver(vertx, hazelcast, rolloutStore, fleet,
+          List.of(new ConfigRolloutSubject(configs, fleet), packageRollouts));
       OfferFanout fanout = new OfferFanout(vertx, fleet, sessions, cluster.nodeName());
       catalog.onChange(fanout::desiredStateChanged);
       ConnectionSettingsCatalog connectionSettings = new ConnectionSettingsCatalog(vertx, hazelcast);
       connectionSettings.onChange(fanout::desiredStateChanged);
+      PackageFiles packageFiles = new PackageFiles(vertx, hazelcast, settings.dataDir());
+      PackageCatalog packages = new PackageCatalog(vertx, packageStore, packageFiles, rolloutStore);
+      packages.onChange(fanout::desiredStateChanged);
+      DownloadLinks links = new DownloadLinks(settings.packageUrlTtl(), settings.packageBaseUrl());
+      PackageDownloads downloads = new PackageDownloads(vertx, packageFiles, links, metrics,
+          settings.packageMaxDownloads());
       AtomicInteger opampPort = new AtomicInteger(settings.opampPort());
       NodeDirectory directory = new NodeDirectory(vertx, hazelcast, local, fleet, settings.agentRetention());
       // Agents a previous run of this node held are gone with it: show them disconnected first.
       return catalog.start()
+          .compose(loaded -> packageFiles.start())
+          .compose(ready -> links.start(vertx, hazelcast))
+          .compose(ready -> packages.start())
           .compose(loaded -> AgentCredentials.start(vertx, hazelcast, settings, metrics,
               hazelcast.getConfig().getClusterName()))
           .compose(agentCredentials -> {
@@ -147,20 +171,26 @@ public final class GatewayNode {
             Credentials credentials = new Credentials(agentCredentials, connectionSettings);
             OpampProtocol protocol = new OpampProtocol(cluster.nodeName(), fleet, sessions, metrics, router,
                 List.of(new RemoteConfigOffer(catalog, fleet),
+                    new PackageOffer(packages, fleet, links, metrics, packageStore),
                     new ConnectionSettingsOffer(agentCredentials, connectionSettings, fleet, sessions,
                         () -> agentOpampEndpoint(settings, opampPort.get()), settings.heartbeatIntervalSeconds())));
             List<ApiResource> api = List.of(new AgentsResource(fleet), new CommandsResource(fleet, router),
                 new NodesResource(vertx, directory, router), new ConfigsResource(configs, catalog::reload),
-                new RolloutsResource(vertx, rolloutStore, rollouts), new CredentialsResource(agentCredentials, fleet),
+                new RolloutsResource(vertx, rolloutStore, rollouts, packageRollouts),
+                new PackagesResource(vertx, packageStore, packageFiles, settings.packageMaxUploadBytes(),
+                    packages::reload),
+                new PackageAssignmentsResource(packageStore, packages::reload),
+                new CredentialsResource(agentCredentials, fleet),
                 new ConnectionSettingsResource(connectionSettings, connectionSettings::reload));
             return connectionSettings.start()
                 .compose(loaded -> tls.refreshTrust(vertx))
                 .compose(trusted -> fleet.disconnectNode(cluster.nodeName(), protocol.firstEpoch()))
                 .compose(stale -> OpampEndpoint.start(vertx, settings.opampHost(), settings.opampPort(), eventLoops,
-                    transportLimits(settings), protocol, metrics, local::acceptsAgents, tls.opamp()))
+                    transportLimits(settings), protocol, metrics, local::acceptsAgents, tls.opamp(), downloads))
                 .recover(e -> cannotListen("--opamp-port", settings.opampHost(), settings.opampPort(), e))
                 .compose(opamp -> {
                   opampPort.set(opamp.port());
+                  links.listening(settings.opampTls() ? "https" : "http", settings.opampHost(), opamp.port());
                   return AdminServer.start(vertx, settings.adminHost(), settings.adminPort(),
                           settings.adminAuthToken(), metrics, () -> cluster.isRunning() && local.acceptsAgents(), api,
                           tls.admin())
@@ -171,13 +201,14 @@ public final class GatewayNode {
                         metrics.startSampling(vertx, hazelcast);
                         tls.startWatching(vertx, settings);
                         return new GatewayNode(vertx, settings, cluster, metrics, opamp, admin, directory, catalog,
-                            rollouts, credentials, tls);
+                            rollouts, credentials, tls, packages);
                       });
                 })
                 .onFailure(e -> credentials.stop());
           })
           .recover(failure -> {
             catalog.stop();
+            packages.stop();
             return cluster.stop(vertx).transform(ignored -> Future.failedFuture(failure));
           });
     }).onSuccess(node -> LOG.info(() -> "gateway node " + node.cluster.nodeName() + " ready: OpAMP on "
@@ -252,6 +283,7 @@ public final class GatewayNode {
     tls.stopWatching();
     directory.stop();
     catalog.stop();
+    packageCatalog.stop();
     rollouts.stop();
     credentials.stop();
     opamp.stop()

@@ -7,6 +7,7 @@ import dev.opamp.gateway.fleet.Hex;
 import dev.opamp.gateway.fleet.proto.AgentRecord;
 import dev.opamp.gateway.fleet.proto.DesiredConfig;
 import dev.opamp.gateway.fleet.proto.DesiredConnectionSettings;
+import dev.opamp.gateway.packages.proto.DesiredPackages;
 import dev.opamp.gateway.fleet.proto.Connection;
 import dev.opamp.gateway.proto.AgentConfigFile;
 import dev.opamp.gateway.proto.AnyValue;
@@ -55,8 +56,9 @@ public final class AgentJson {
    * The agent as listed by {@code GET /api/v1/agents}: {@code instanceUid},
    * {@code identifyingAttributes}, {@code nonIdentifyingAttributes}, {@code capabilities},
    * {@code health}, {@code connection}, {@code effectiveConfigHash},
-   * {@code remoteConfigStatus}, {@code desiredConfig}, {@code packageStatuses},
-   * {@code connectionSettingsStatus}, {@code desiredConnectionSettings},
+   * {@code remoteConfigStatus}, {@code desiredConfig}, {@code packageStatuses}, {@code desiredPackages}
+   * ({@code {assignment, allPackagesHash, packages: {name: {version, sha256, hash}}, error, rollout,
+   * rolledBack}}), {@code connectionSettingsStatus}, {@code desiredConnectionSettings},
    * {@code customCapabilities}, {@code availableComponents}, {@code firstSeen} and
    * {@code lastStatusChange}.
    */
@@ -81,6 +83,8 @@ public final class AgentJson {
         ? desiredConfig(r.getDesiredConfig()) : null);
     json.put("packageStatuses",
         r.hasPackageStatuses() ? packageStatuses(r.getPackageStatuses()) : null);
+    json.put("desiredPackages", r.hasDesiredPackages() && !r.getDesiredPackages().getAssignment().isEmpty()
+        ? desiredPackages(r.getDesiredPackages()) : null);
     json.put("connectionSettingsStatus",
         r.hasConnectionSettingsStatus()
             ? connectionSettingsStatus(r.getConnectionSettingsStatus())
@@ -174,6 +178,21 @@ public final class AgentJson {
             d.getCertificateRequestReason().isEmpty() ? null : d.getCertificateRequestReason())
         .put("applied", offered && d.getHash().equals(status.getLastConnectionSettingsHash())
             && status.getStatus() == ConnectionSettingsStatuses.ConnectionSettingsStatuses_APPLIED);
+  }
+
+  private static JsonObject desiredPackages(DesiredPackages d) {
+    JsonObject packages = new JsonObject();
+    new TreeMap<>(d.getPackagesMap()).forEach((name, p) -> packages.put(name, new JsonObject()
+        .put("version", p.getVersion())
+        .put("sha256", Hex.hex(p.getFileHash()))
+        .put("hash", Hex.hex(p.getHash()))));
+    return new JsonObject()
+        .put("assignment", d.getAssignment())
+        .put("allPackagesHash", hexOrNull(d.getAllPackagesHash()))
+        .put("packages", packages)
+        .put("error", d.getError().isEmpty() ? null : d.getError())
+        .put("rollout", d.getRollout().isEmpty() ? null : d.getRollout())
+        .put("rolledBack", d.getRolledBack());
   }
 
   private static JsonObject remoteConfigStatus(RemoteConfigStatus s) {

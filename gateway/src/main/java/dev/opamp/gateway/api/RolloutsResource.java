@@ -1,5 +1,6 @@
 package dev.opamp.gateway.api;
 
+import dev.opamp.gateway.packages.PackageRollouts;
 import dev.opamp.gateway.remoteconfig.RolloutDriver;
 import dev.opamp.gateway.remoteconfig.RolloutRepository;
 import dev.opamp.gateway.remoteconfig.RolloutStrategies;
@@ -13,17 +14,22 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.Set;
 
-/** {@code /api/v1/rollouts}: staged changes of a config, watched wave by wave, paused, rolled back. */
+/**
+ * {@code /api/v1/rollouts}: staged changes of a config (to a version) or of a package assignment
+ * (to its staged set), watched wave by wave, paused, rolled back.
+ */
 public final class RolloutsResource implements ApiResource {
 
   private final Vertx vertx;
   private final RolloutRepository rollouts;
   private final RolloutDriver driver;
+  private final PackageRollouts packages;
 
-  public RolloutsResource(Vertx vertx, RolloutRepository rollouts, RolloutDriver driver) {
+  public RolloutsResource(Vertx vertx, RolloutRepository rollouts, RolloutDriver driver, PackageRollouts packages) {
     this.vertx = vertx;
     this.rollouts = rollouts;
     this.driver = driver;
+    this.packages = packages;
   }
 
   @Override
@@ -41,14 +47,17 @@ public final class RolloutsResource implements ApiResource {
 
   private void start(RoutingContext ctx) {
     String config;
+    String assignment;
     long version;
     RolloutStrategy strategy;
     try {
       JsonObject body = JsonFields.body(ctx);
-      if (body == null || JsonFields.string(body, "config", null) == null) {
-        throw new IllegalArgumentException("the body must name a \"config\"");
+      config = body == null ? null : JsonFields.string(body, "config", null);
+      assignment = body == null ? null : JsonFields.string(body, "packages", null);
+      if ((config == null) == (assignment == null)) {
+        throw new IllegalArgumentException("the body must name either a \"config\" or a package assignment as "
+            + "\"packages\"");
       }
-      config = body.getString("config");
       version = JsonFields.longValue(body, "version", 0L);
       if (version < 0) {
         throw new IllegalArgumentException("version must be a whole number from 1 (or left out: the latest)");
@@ -59,11 +68,11 @@ public final class RolloutsResource implements ApiResource {
       ApiError.send(ctx, 400, "bad rollout", e.getMessage());
       return;
     }
-    rollouts.start(config, version, strategy).onComplete(r -> {
+    var started = config != null ? rollouts.start(config, version, strategy) : packages.start(assignment, strategy);
+    started.onComplete(r -> {
       if (r.succeeded()) {
         ctx.response().setStatusCode(201);
-        ctx.json(new JsonObject().put("id", r.result().getId()).put("config", config)
-            .put("version", r.result().getVersion()).put("state", r.result().getState()));
+        ctx.json(summary(r.result()));
       } else if (r.cause() instanceof RolloutRepository.RefusedException refused) {
         ApiError.send(ctx, refused.status, "rollout refused", refused.getMessage());
       } else {
@@ -79,10 +88,19 @@ public final class RolloutsResource implements ApiResource {
         return;
       }
       JsonArray out = new JsonArray();
-      r.result().forEach(x -> out.add(new JsonObject().put("id", x.getId()).put("config", x.getConfig())
-          .put("version", x.getVersion()).put("state", x.getState())));
+      r.result().forEach(x -> out.add(summary(x)));
       ctx.json(new JsonObject().put("rollouts", out));
     });
+  }
+
+  /** A rollout in lists: a config and version, or a package assignment. */
+  private static JsonObject summary(Rollout r) {
+    boolean ofPackages = !r.getPackages().isEmpty();
+    return new JsonObject().put("id", r.getId())
+        .put("config", ofPackages ? null : r.getConfig())
+        .put("version", ofPackages ? null : r.getVersion())
+        .put("packages", ofPackages ? r.getPackages() : null)
+        .put("state", r.getState());
   }
 
   private void one(RoutingContext ctx) {
@@ -141,11 +159,16 @@ public final class RolloutsResource implements ApiResource {
         .setHealthySeconds(seconds(s, "healthySeconds"))
         .setMaxFailures(countText(s.getValue("maxFailures")))
         .setOnFailure(JsonFields.string(s, "onFailure", ""))
+        .setDeadlineSeconds(seconds(s, "deadlineSeconds", 600))
         .build();
   }
 
   private static int seconds(JsonObject s, String field) {
-    long value = JsonFields.longValue(s, field, 5L);
+    return seconds(s, field, 5);
+  }
+
+  private static int seconds(JsonObject s, String field, long otherwise) {
+    long value = JsonFields.longValue(s, field, otherwise);
     if (value < 0 || value > 86_400) {
       throw new IllegalArgumentException(field + " must be a whole number of seconds from 0 to 86400");
     }

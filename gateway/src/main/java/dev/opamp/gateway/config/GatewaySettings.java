@@ -19,6 +19,10 @@ import static dev.opamp.gateway.config.Setting.NODE_NAME;
 import static dev.opamp.gateway.config.Setting.OPAMP_AUTH_TOKEN_FILE;
 import static dev.opamp.gateway.config.Setting.OPAMP_HOST;
 import static dev.opamp.gateway.config.Setting.OPAMP_PORT;
+import static dev.opamp.gateway.config.Setting.PACKAGE_BASE_URL;
+import static dev.opamp.gateway.config.Setting.PACKAGE_MAX_DOWNLOADS;
+import static dev.opamp.gateway.config.Setting.PACKAGE_MAX_UPLOAD_BYTES;
+import static dev.opamp.gateway.config.Setting.PACKAGE_URL_TTL;
 import static dev.opamp.gateway.config.Setting.RECEIVE_BUDGET_BYTES;
 import static dev.opamp.gateway.config.Setting.SLOW_CONSUMER_TIMEOUT;
 import static dev.opamp.gateway.config.Setting.STORE_PASSWORD_FILE;
@@ -93,6 +97,10 @@ import java.util.function.Consumer;
  * @param agentCertRenewAt share of a certificate's lifetime after which it is renewed
  * @param agentOpampEndpoint OpAMP URL offered with certificates when no definition names one;
  *     {@code null} to derive it from the OpAMP host and port
+ * @param packageMaxUploadBytes largest package file the package API accepts
+ * @param packageMaxDownloads package downloads this node serves at once
+ * @param packageBaseUrl scheme, host and port of download URLs; {@code null} for the OpAMP listener's
+ * @param packageUrlTtl how long a download URL in an offer stays usable
  */
 public record GatewaySettings(
     String opampHost,
@@ -131,7 +139,11 @@ public record GatewaySettings(
     String csrAutoSelector,
     Duration agentCertLifetime,
     double agentCertRenewAt,
-    String agentOpampEndpoint) {
+    String agentOpampEndpoint,
+    long packageMaxUploadBytes,
+    int packageMaxDownloads,
+    String packageBaseUrl,
+    Duration packageUrlTtl) {
 
   private static final Set<String> SECRETS = Set.of("opampAuthToken", "adminAuthToken", "storePassword");
 
@@ -171,6 +183,10 @@ public record GatewaySettings(
     SettingRules.positiveDuration(agentCertLifetime, AGENT_CERT_LIFETIME.flag());
     SettingRules.share(agentCertRenewAt, AGENT_CERT_RENEW_AT.flag());
     SettingRules.url(agentOpampEndpoint, AGENT_OPAMP_ENDPOINT.flag());
+    SettingRules.positiveBytes(packageMaxUploadBytes, PACKAGE_MAX_UPLOAD_BYTES.flag());
+    SettingRules.positiveCount(packageMaxDownloads, PACKAGE_MAX_DOWNLOADS.flag());
+    SettingRules.baseUrl(packageBaseUrl, PACKAGE_BASE_URL.flag());
+    SettingRules.positiveDuration(packageUrlTtl, PACKAGE_URL_TTL.flag());
     check(receiveBudgetBytes >= maxMessageBytes, RECEIVE_BUDGET_BYTES.flag() + ": "
         + Units.formatBytes(receiveBudgetBytes) + " is less than " + MAX_MESSAGE_BYTES.flag() + " ("
         + Units.formatBytes(maxMessageBytes) + "), so a message of the largest size could never be received");
@@ -308,6 +324,10 @@ public record GatewaySettings(
     private Duration agentCertLifetime = Duration.ofDays(30);
     private double agentCertRenewAt = 0.66;
     private String agentOpampEndpoint;
+    private long packageMaxUploadBytes = 2L << 30;
+    private int packageMaxDownloads = 256;
+    private String packageBaseUrl;
+    private Duration packageUrlTtl = Duration.ofHours(1);
 
     private Builder() {
     }
@@ -350,6 +370,10 @@ public record GatewaySettings(
       agentCertLifetime = s.agentCertLifetime;
       agentCertRenewAt = s.agentCertRenewAt;
       agentOpampEndpoint = s.agentOpampEndpoint;
+      packageMaxUploadBytes = s.packageMaxUploadBytes;
+      packageMaxDownloads = s.packageMaxDownloads;
+      packageBaseUrl = s.packageBaseUrl;
+      packageUrlTtl = s.packageUrlTtl;
     }
 
     public Builder opampHost(String value) {
@@ -550,6 +574,27 @@ public record GatewaySettings(
       return this;
     }
 
+    public Builder packageMaxUploadBytes(long value) {
+      packageMaxUploadBytes = value;
+      return this;
+    }
+
+    public Builder packageMaxDownloads(int value) {
+      packageMaxDownloads = value;
+      return this;
+    }
+
+    /** {@code null} uses the OpAMP listener's address. */
+    public Builder packageBaseUrl(String value) {
+      packageBaseUrl = value;
+      return this;
+    }
+
+    public Builder packageUrlTtl(Duration value) {
+      packageUrlTtl = value;
+      return this;
+    }
+
     /** The checked settings; throws {@link SettingsException} naming the first bad value. */
     public GatewaySettings build() {
       String name = nodeName != null ? nodeName : NodeNames.derived(opampPort);
@@ -559,7 +604,7 @@ public record GatewaySettings(
           heartbeatIntervalSeconds, agentRetention, storeUrl, storeUser, storePassword,
           opampTlsCert, opampTlsKey, adminTlsCert, adminTlsKey, opampClientAuth, opampClientCa, tlsReloadInterval,
           caCert, caKey, caKeySecretFile, csrPolicy, csrAutoSelector, agentCertLifetime, agentCertRenewAt,
-          agentOpampEndpoint);
+          agentOpampEndpoint, packageMaxUploadBytes, packageMaxDownloads, packageBaseUrl, packageUrlTtl);
     }
   }
 }

@@ -89,7 +89,15 @@ enum Setting {
       s -> Double.toString(s.agentCertRenewAt()), (b, v) -> b.agentCertRenewAt(v.share())),
   AGENT_OPAMP_ENDPOINT("URL", "OpAMP URL offered to agents with their certificate when no connection-settings "
       + "definition names one",
-      s -> "ws://<opamp-host>:<opamp port>/v1/opamp", (b, v) -> b.agentOpampEndpoint(v.url()));
+      s -> "ws(s)://<opamp-host>:<opamp port>/v1/opamp", (b, v) -> b.agentOpampEndpoint(v.url())),
+  PACKAGE_MAX_UPLOAD_BYTES("SIZE", "Largest package file accepted by the package API",
+      s -> Units.formatBytes(s.packageMaxUploadBytes()), (b, v) -> b.packageMaxUploadBytes(v.bytes())),
+  PACKAGE_MAX_DOWNLOADS("COUNT", "Package downloads served at once by this node; more are answered 503 with Retry-After",
+      s -> Integer.toString(s.packageMaxDownloads()), (b, v) -> b.packageMaxDownloads(v.count())),
+  PACKAGE_BASE_URL("URL", "Scheme, host and port agents download packages from (this node's OpAMP listener)",
+      s -> "http(s)://<opamp host>:<opamp port>", (b, v) -> b.packageBaseUrl(v.baseUrl())),
+  PACKAGE_URL_TTL("DURATION", "How long a package download URL in an offer stays usable",
+      s -> Units.formatDuration(s.packageUrlTtl()), (b, v) -> b.packageUrlTtl(v.duration()));
 
   /** Prefix of every environment variable the gateway reads. */
   static final String ENV_PREFIX = "OPAMP_GATEWAY_";

@@ -53,6 +53,30 @@ final class SettingRules {
     return bytes;
   }
 
+  static int positiveCount(int count, String label) {
+    if (count <= 0) {
+      throw new SettingsException(label + ": " + count + " is not a whole number above zero");
+    }
+    return count;
+  }
+
+  /** An http(s) URL with a host and no query: the start of the URLs agents download packages from. */
+  static String baseUrl(String url, String label) {
+    if (url == null) {
+      return null;
+    }
+    try {
+      java.net.URI uri = new java.net.URI(url);
+      if ((!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) || uri.getHost() == null
+          || uri.getQuery() != null || uri.getFragment() != null) {
+        throw new java.net.URISyntaxException(url, "not an http(s) URL with a host");
+      }
+    } catch (java.net.URISyntaxException e) {
+      throw new SettingsException(label + ": \"" + url + "\" is not an http:// or https:// URL with a host (e.g. https://gateway.example.com:4320)");
+    }
+    return url;
+  }
+
   static Duration positiveDuration(Duration duration, String label) {
     if (duration == null || duration.isNegative() || duration.isZero()) {
       throw new SettingsException(label + ": " + (duration == null ? "nothing" : Units.formatDuration(duration))

@@ -71,6 +71,19 @@ record SettingValue(String text, String source) {
     return SettingRules.positiveSeconds(duration.getSeconds(), source);
   }
 
+  /** A whole number above zero. */
+  int count() {
+    try {
+      return SettingRules.positiveCount(Integer.parseInt(text.strip()), source);
+    } catch (NumberFormatException e) {
+      throw invalid("is not a whole number above zero");
+    }
+  }
+
+  String baseUrl() {
+    return SettingRules.baseUrl(text.strip(), source);
+  }
+
   /** The trimmed contents of the file this value names; the token itself never appears in a message. */
   String tokenFromFile() {
     Path file = path();

@@ -119,6 +119,19 @@ public final class GatewayMetrics implements AutoCloseable {
    */
   public static final String AGENT_CERTIFICATE_EXPIRY = "opamp.credentials.agent.certificate.expiry.days";
 
+  // Packages.
+
+  /** Counter: PackagesAvailable offers sent to agents. */
+  public static final String PACKAGE_OFFERS = "opamp.package.offers";
+  /** Counter: package statuses agents reported, by state (installed, install_pending, installing, install_failed, downloading). */
+  public static final String PACKAGE_STATUSES = "opamp.package.statuses";
+  /** Counter: package file bytes sent to agents. */
+  public static final String PACKAGE_DOWNLOAD_BYTES = "opamp.package.download.bytes";
+  /** Gauge: package downloads in progress on this node. */
+  public static final String PACKAGE_DOWNLOADS_ACTIVE = "opamp.package.downloads.active";
+  /** Counter: package downloads refused, by reason (token, busy, not_found, range). */
+  public static final String PACKAGE_DOWNLOADS_REFUSED = "opamp.package.downloads.refused";
+
   // The cluster, as this member sees it.
 
   /** Gauge: members of the cluster this node sees, itself included. */
@@ -190,6 +203,9 @@ public final class GatewayMetrics implements AutoCloseable {
   static final List<String> FLEET_WRITE_OUTCOMES = List.of("changed", "unchanged", "failed");
   static final List<String> TLS_LISTENERS = List.of("opamp", "admin");
   static final List<String> TLS_REFUSAL_REASONS = List.of("untrusted", "revoked");
+  static final List<String> PACKAGE_STATES =
+      List.of("installed", "install_pending", "installing", "install_failed", "downloading");
+  static final List<String> DOWNLOAD_REFUSALS = List.of("token", "busy", "not_found", "range");
 
   private final PrometheusMeterRegistry registry;
   private final String nodeName;
@@ -202,6 +218,8 @@ public final class GatewayMetrics implements AutoCloseable {
   private final Map<Transport, Counter> backpressure = new EnumMap<>(Transport.class);
   private final Map<String, Counter> tagged = new ConcurrentHashMap<>();
   private final Counter revocations;
+  private final Counter packageOffers;
+  private final Counter packageBytes;
 
   public GatewayMetrics(SessionRegistry sessions, String nodeName) {
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -247,6 +265,11 @@ public final class GatewayMetrics implements AutoCloseable {
       tlsHandshakeFailures(listener);
     }
     TLS_REFUSAL_REASONS.forEach(this::tlsRefusals);
+    PACKAGE_STATES.forEach(this::packageStatuses);
+    DOWNLOAD_REFUSALS.forEach(this::downloadRefusals);
+    packageOffers = counter(PACKAGE_OFFERS, "PackagesAvailable offers sent to agents");
+    packageBytes = Counter.builder(PACKAGE_DOWNLOAD_BYTES).description("Package file bytes sent to agents")
+        .baseUnit("bytes").register(registry);
     bindJvm();
   }
 
@@ -358,6 +381,29 @@ public final class GatewayMetrics implements AutoCloseable {
         .register(registry);
   }
 
+  public void packagesOffered() {
+    packageOffers.increment();
+  }
+
+  public void packageStatusReported(String state) {
+    packageStatuses(state).increment();
+  }
+
+  public void packageDownloadBytes(long bytes) {
+    packageBytes.increment(bytes);
+  }
+
+  public void packageDownloadRefused(String reason) {
+    downloadRefusals(reason).increment();
+  }
+
+  /** Registers the gauge of package downloads in progress on this node. */
+  public void packageDownloadsActive(java.util.function.IntSupplier active) {
+    Gauge.builder(PACKAGE_DOWNLOADS_ACTIVE, active::getAsInt)
+        .description("Package downloads in progress on this node")
+        .register(registry);
+  }
+
   /** Registers the gauge of the node-wide receive budget. */
   public void receiveBudget(LongSupplier inUse) {
     Gauge.builder(RECEIVE_BUDGET_IN_USE, inUse::getAsLong)
@@ -420,6 +466,14 @@ public final class GatewayMetrics implements AutoCloseable {
 
   private Counter refusals(String reason) {
     return tagged(CONNECTIONS_REFUSED, "Connections or requests refused before any message", "reason", reason);
+  }
+
+  private Counter packageStatuses(String state) {
+    return tagged(PACKAGE_STATUSES, "Package statuses agents reported", "state", state);
+  }
+
+  private Counter downloadRefusals(String reason) {
+    return tagged(PACKAGE_DOWNLOADS_REFUSED, "Package downloads refused", "reason", reason);
   }
 
   private Counter fullStateRequests(String reason) {

@@ -2,11 +2,8 @@ package dev.opamp.gateway.remoteconfig;
 
 import com.hazelcast.core.HazelcastInstance;
 import dev.opamp.gateway.cluster.ClusterNode;
-import dev.opamp.gateway.fleet.AgentQuery;
 import dev.opamp.gateway.fleet.FleetStore;
-import dev.opamp.gateway.fleet.Selector;
 import dev.opamp.gateway.fleet.proto.AgentRecord;
-import dev.opamp.gateway.proto.RemoteConfigStatuses;
 import dev.opamp.gateway.remoteconfig.proto.Rollout;
 import dev.opamp.gateway.remoteconfig.proto.Wave;
 import dev.opamp.gateway.remoteconfig.proto.WaveCounts;
@@ -16,14 +13,14 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Moves running rollouts forward. Every node ticks, but each rollout is driven only by the member
- * that owns its partition, so exactly one node drives it, and when that node dies the new owner
+ * Moves running rollouts forward, whatever they roll out (a config version, a package set: each
+ * a {@link RolloutSubject}). Every node ticks, but each rollout is driven only by the member that
+ * owns its partition, so exactly one node drives it, and when that node dies the new owner
  * carries on from the stored state.
  */
 public final class RolloutDriver {
@@ -34,18 +31,27 @@ public final class RolloutDriver {
   private final Vertx vertx;
   private final HazelcastInstance hazelcast;
   private final RolloutRepository rollouts;
-  private final ConfigRepository configs;
   private final FleetStore fleet;
+  private final List<RolloutSubject> subjects;
   private final AtomicBoolean ticking = new AtomicBoolean();
   private long timer;
 
-  public RolloutDriver(Vertx vertx, HazelcastInstance hazelcast, RolloutRepository rollouts,
-      ConfigRepository configs, FleetStore fleet) {
+  public RolloutDriver(Vertx vertx, HazelcastInstance hazelcast, RolloutRepository rollouts, FleetStore fleet,
+      List<RolloutSubject> subjects) {
     this.vertx = vertx;
     this.hazelcast = hazelcast;
     this.rollouts = rollouts;
-    this.configs = configs;
     this.fleet = fleet;
+    this.subjects = List.copyOf(subjects);
+  }
+
+  private RolloutSubject subject(Rollout r) {
+    for (RolloutSubject s : subjects) {
+      if (s.owns(r)) {
+        return s;
+      }
+    }
+    throw new IllegalStateException("no rollout subject for rollout " + r.getId());
   }
 
   public void start() {
@@ -82,32 +88,38 @@ public final class RolloutDriver {
   /** One step: judge the current wave, then start the next one or finish. Runs on a worker. */
   void advance(Rollout r) {
     long now = System.currentTimeMillis();
-    Map<String, AgentRecord> targets = targets(r);
+    RolloutSubject subject = subject(r);
+    Map<String, AgentRecord> targets = subject.targets(r);
     Set<String> touched = new HashSet<>();
     r.getWavesList().forEach(w -> touched.addAll(w.getAgentsList()));
+    Map<String, AgentRecord> judged = subject.judged(r, targets, touched);
     Wave wave = r.getWavesCount() == 0 ? null : r.getWaves(r.getWavesCount() - 1);
 
-    int failures = failures(r, targets, touched) - r.getFailuresAccepted();
+    Set<String> failed = failed(r, subject, judged, now);
+    int failures = failed.size() - r.getFailuresAccepted();
     int allowed = RolloutStrategies.resolve(r.getStrategy().getMaxFailures(), touched.size(), "maxFailures");
     if (failures > allowed) {
       String why = failures + " of " + touched.size() + " agents failed or turned unhealthy (at most " + allowed
           + " allowed)";
       String state = "pause".equals(r.getStrategy().getOnFailure()) ? "paused" : "rolled_back";
-      LOG.info(() -> "rollout " + r.getId() + " of " + r.getConfig() + " v" + r.getVersion() + ": " + why + "; " + state);
+      LOG.info(() -> "rollout " + r.getId() + ": " + why + "; " + state);
+      if (state.equals("rolled_back")) {
+        subject.failedOn(r, failed);
+      }
       changeStateNow(r.getId(), Set.of("running"), state, why);
       return;
     }
     if (wave != null && wave.getPassedUnixMs() == 0) {
       boolean settled = wave.getAgentsList().stream()
-          .map(targets::get)
-          .allMatch(a -> a == null || applied(a, r)); // agents gone meanwhile do not hold the wave
+          .map(judged::get)
+          .allMatch(a -> a == null || subject.applied(a, r)); // agents gone meanwhile do not hold the wave
       Wave.Builder w = wave.toBuilder();
       if (!settled) {
         w.setSettledUnixMs(0);
       } else if (wave.getSettledUnixMs() == 0) {
         w.setSettledUnixMs(now);
       } else if (now - wave.getSettledUnixMs() >= r.getStrategy().getHealthySeconds() * 1000L) {
-        w.setPassedUnixMs(now).setFinalCounts(count(r, wave));
+        w.setPassedUnixMs(now).setFinalCounts(count(r, wave, subject));
       }
       replaceLastWave(r, w.build());
       return;
@@ -122,7 +134,7 @@ public final class RolloutDriver {
       }
     }
     if (untouched.isEmpty()) {
-      complete(r);
+      complete(r, subject);
       return;
     }
     int size = wave == null
@@ -141,8 +153,9 @@ public final class RolloutDriver {
       return null;
     }
     io.vertx.core.json.JsonArray waves = new io.vertx.core.json.JsonArray();
+    RolloutSubject subject = subject(r);
     for (Wave w : r.getWavesList()) {
-      WaveCounts c = w.hasFinalCounts() ? w.getFinalCounts() : count(r, w);
+      WaveCounts c = w.hasFinalCounts() ? w.getFinalCounts() : count(r, w, subject);
       waves.add(new io.vertx.core.json.JsonObject()
           .put("targeted", w.getAgentsCount())
           .put("offered", c.getOffered())
@@ -153,30 +166,36 @@ public final class RolloutDriver {
           .put("passedAt", time(w.getPassedUnixMs())));
     }
     var s = r.getStrategy();
-    return new io.vertx.core.json.JsonObject()
+    io.vertx.core.json.JsonObject json = new io.vertx.core.json.JsonObject()
         .put("id", r.getId())
-        .put("config", r.getConfig())
-        .put("version", r.getVersion())
-        .put("previousVersion", r.getPreviousVersion() == 0 ? null : r.getPreviousVersion())
+        .put("config", null)
+        .put("version", null)
+        .put("previousVersion", null)
+        .put("packages", null)
+        .put("packageSet", null)
+        .put("previousPackageSet", null);
+    subject.describe(r, json);
+    return json
         .put("state", r.getState())
         .put("reason", r.getReason().isEmpty() ? null : r.getReason())
         .put("strategy", new io.vertx.core.json.JsonObject()
             .put("canary", s.getCanary()).put("growth", s.getGrowth()).put("waitSeconds", s.getWaitSeconds())
             .put("healthySeconds", s.getHealthySeconds()).put("maxFailures", s.getMaxFailures())
-            .put("onFailure", s.getOnFailure()))
+            .put("onFailure", s.getOnFailure()).put("deadlineSeconds", s.getDeadlineSeconds()))
         .put("waves", waves)
         .put("drivenBy", driver(id))
         .put("createdAt", time(r.getCreatedUnixMs()))
         .put("updatedAt", time(r.getUpdatedUnixMs()));
   }
 
-  /** Where a wave's agents stand with the rollout's version, from their records now. */
-  private WaveCounts count(Rollout r, Wave w) {
+  /** Where a wave's agents stand with what the rollout rolls out, from their records now. */
+  private WaveCounts count(Rollout r, Wave w, RolloutSubject subject) {
     WaveCounts.Builder c = WaveCounts.newBuilder();
+    long now = System.currentTimeMillis();
     for (AgentRecord a : fleet.getAllNow(new HashSet<>(w.getAgentsList())).values()) {
-      c.setOffered(c.getOffered() + (a.getDesiredConfig().getVersion() == r.getVersion() ? 1 : 0));
-      c.setApplied(c.getApplied() + (applied(a, r) ? 1 : 0));
-      c.setFailed(c.getFailed() + (failed(a, r) ? 1 : 0));
+      c.setOffered(c.getOffered() + (subject.offered(a, r) ? 1 : 0));
+      c.setApplied(c.getApplied() + (subject.applied(a, r) ? 1 : 0));
+      c.setFailed(c.getFailed() + (subject.failed(a, r, w.getStartedUnixMs(), now) ? 1 : 0));
       c.setUnhealthy(c.getUnhealthy() + (unhealthy(a) ? 1 : 0));
     }
     return c.build();
@@ -199,9 +218,10 @@ public final class RolloutDriver {
 
   private Rollout frozen(Rollout r) {
     Rollout.Builder b = r.toBuilder();
+    RolloutSubject subject = subject(r);
     for (int i = 0; i < r.getWavesCount(); i++) {
       if (!r.getWaves(i).hasFinalCounts()) {
-        b.setWaves(i, r.getWaves(i).toBuilder().setFinalCounts(count(r, r.getWaves(i))));
+        b.setWaves(i, r.getWaves(i).toBuilder().setFinalCounts(count(r, r.getWaves(i), subject)));
       }
     }
     return b.build();
@@ -217,16 +237,18 @@ public final class RolloutDriver {
     return millis == 0 ? null : java.time.Instant.ofEpochMilli(millis).toString();
   }
 
-  /** Touched agents that reported the new version FAILED or turned unhealthy. */
-  private static int failures(Rollout r, Map<String, AgentRecord> targets, Set<String> touched) {
-    int failures = 0;
-    for (String key : touched) {
-      AgentRecord a = targets.get(key);
-      if (a != null && (failed(a, r) || unhealthy(a))) {
-        failures++;
+  /** Touched agents (judged by their records) that failed with the rollout or turned unhealthy. */
+  private static Set<String> failed(Rollout r, RolloutSubject subject, Map<String, AgentRecord> judged, long now) {
+    Set<String> failed = new HashSet<>();
+    for (Wave w : r.getWavesList()) {
+      for (String key : w.getAgentsList()) {
+        AgentRecord a = judged.get(key);
+        if (a != null && (subject.failed(a, r, w.getStartedUnixMs(), now) || unhealthy(a))) {
+          failed.add(key);
+        }
       }
     }
-    return failures;
+    return failed;
   }
 
   /**
@@ -240,7 +262,8 @@ public final class RolloutDriver {
     }
     Set<String> touched = new HashSet<>();
     r.getWavesList().forEach(w -> touched.addAll(w.getAgentsList()));
-    int seen = failures(r, targets(r), touched);
+    RolloutSubject subject = subject(r);
+    int seen = failed(r, subject, subject.judged(r, subject.targets(r), touched), System.currentTimeMillis()).size();
     return rollouts.updateNow(id, x -> "paused".equals(x.getState())
         ? x.toBuilder().setState("running").setReason("resumed").setFailuresAccepted(seen).build() : null);
   }
@@ -251,43 +274,15 @@ public final class RolloutDriver {
         ? x.toBuilder().setWaves(last, w).build() : null);
   }
 
-  private void complete(Rollout r) {
-    configs.headsMap().executeOnKey(r.getConfig(), new HeadChange.Activate(r.getVersion()));
+  private void complete(Rollout r, RolloutSubject subject) {
+    subject.complete(r);
     rollouts.updateNow(r.getId(), x -> "running".equals(x.getState())
         ? x.toBuilder().setState("completed").setReason("every wave passed").build() : null);
-    LOG.info(() -> "rollout " + r.getId() + " completed: " + r.getConfig() + " v" + r.getVersion() + " is active");
+    LOG.info(() -> "rollout " + r.getId() + " completed");
   }
 
-  /**
-   * The connected agents this rollout is for: matching the new version's selector and not won by
-   * another config of higher priority. Sorted by key.
-   */
-  private Map<String, AgentRecord> targets(Rollout r) {
-    Map<String, AgentRecord> out = new TreeMap<>();
-    AgentQuery query = AgentQuery.of(Selector.parse(r.getSelector()), true, null);
-    for (Map.Entry<String, AgentRecord> e : fleet.recordsNow(query).entrySet()) {
-      String desired = e.getValue().getDesiredConfig().getName();
-      if (desired.isEmpty() || desired.equals(r.getConfig())) {
-        out.put(e.getKey(), e.getValue());
-      }
-    }
-    return out;
-  }
-
-  static boolean applied(AgentRecord a, Rollout r) {
-    return a.getDesiredConfig().getVersion() == r.getVersion()
-        && a.getRemoteConfigStatus().getStatus() == RemoteConfigStatuses.RemoteConfigStatuses_APPLIED
-        && a.getRemoteConfigStatus().getLastRemoteConfigHash().equals(a.getDesiredConfig().getHash())
-        && !unhealthy(a);
-  }
-
-  static boolean failed(AgentRecord a, Rollout r) {
-    return a.getDesiredConfig().getVersion() == r.getVersion()
-        && a.getRemoteConfigStatus().getStatus() == RemoteConfigStatuses.RemoteConfigStatuses_FAILED
-        && a.getRemoteConfigStatus().getLastRemoteConfigHash().equals(a.getDesiredConfig().getHash());
-  }
-
-  static boolean unhealthy(AgentRecord a) {
+  /** The agent reported itself unhealthy. */
+  public static boolean unhealthy(AgentRecord a) {
     return a.hasHealth() && !a.getHealth().getHealthy();
   }
 }

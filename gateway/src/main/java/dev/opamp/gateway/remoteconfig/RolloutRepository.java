@@ -32,7 +32,8 @@ public final class RolloutRepository {
     this.configs = configs;
   }
 
-  IMap<String, byte[]> map() {
+  /** The rollouts map, for catalogs that follow its changes. */
+  public IMap<String, byte[]> map() {
     return rollouts;
   }
 
@@ -40,7 +41,7 @@ public final class RolloutRepository {
   public static final class RefusedException extends RuntimeException {
     public final int status;
 
-    RefusedException(int status, String message) {
+    public RefusedException(int status, String message) {
       super(message, null, false, false);
       this.status = status;
     }
@@ -109,13 +110,28 @@ public final class RolloutRepository {
     return bytes == null ? null : parse(bytes);
   }
 
-  List<Rollout> all() {
+  /** Every rollout, oldest first (blocking). */
+  public List<Rollout> all() {
     List<Rollout> out = new ArrayList<>();
     for (byte[] bytes : rollouts.values()) {
       out.add(parse(bytes));
     }
     out.sort(Comparator.comparingLong(Rollout::getCreatedUnixMs));
     return out;
+  }
+
+  /**
+   * Stores a new rollout of another subject (blocking); refused with 409 while a rollout that
+   * {@code sameSubject} recognises is still running or paused. Callers hold their subject's lock.
+   */
+  public Rollout createNow(Rollout rollout, java.util.function.Predicate<Rollout> sameSubject) {
+    for (Rollout r : all()) {
+      if (sameSubject.test(r) && (r.getState().equals("running") || r.getState().equals("paused"))) {
+        throw new RefusedException(409, "rollout " + r.getId() + " of the same subject is still " + r.getState());
+      }
+    }
+    rollouts.set(rollout.getId(), rollout.toByteArray());
+    return rollout;
   }
 
   Rollout updateNow(String id, UnaryOperator<Rollout> change) {

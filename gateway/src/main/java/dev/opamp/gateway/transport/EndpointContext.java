@@ -5,6 +5,8 @@ import dev.opamp.gateway.proto.ServerToAgent;
 import dev.opamp.gateway.session.ConnectionAcceptor;
 import dev.opamp.gateway.session.Transport;
 import dev.opamp.gateway.tls.ListenerTls;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.buffer.Buffer;
 import java.util.function.BooleanSupplier;
 
@@ -20,10 +22,13 @@ final class EndpointContext {
   final BooleanSupplier acceptingAgents;
   /** The port's TLS; null when it serves plain HTTP and WS. */
   final ListenerTls tls;
+  /** Serves {@link OpampEndpoint#PACKAGES_PATH} (package downloads); null when the node serves none. */
+  final Handler<HttpServerRequest> packageDownloads;
 
   EndpointContext(TransportLimits limits, ConnectionAcceptor acceptor, GatewayMetrics metrics,
-      BooleanSupplier acceptingAgents, ListenerTls tls) {
+      BooleanSupplier acceptingAgents, ListenerTls tls, Handler<HttpServerRequest> packageDownloads) {
     this.tls = tls;
+    this.packageDownloads = packageDownloads;
     this.acceptingAgents = acceptingAgents;
     this.limits = limits;
     this.acceptor = acceptor;

@@ -5,6 +5,8 @@ import dev.opamp.gateway.session.ConnectionAcceptor;
 import dev.opamp.gateway.tls.ListenerTls;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -12,11 +14,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The OpAMP endpoint of one node: {@code /v1/opamp} on one port for both transports, served by
- * one verticle per event loop sharing that port; over TLS when {@code tls} is given (null: plain).
+ * one verticle per event loop sharing that port; over TLS when {@code tls} is given (null: plain),
+ * with package downloads under {@link #PACKAGES_PATH} when {@code packageDownloads} is (null: none).
  */
 public final class OpampEndpoint {
 
   public static final String PATH = "/v1/opamp";
+  /** Package downloads, served on the same port (their URLs carry their own authorization). */
+  public static final String PACKAGES_PATH = "/v1/packages/";
 
   private final Vertx vertx;
   private final int port;
@@ -30,8 +35,8 @@ public final class OpampEndpoint {
 
   public static Future<OpampEndpoint> start(Vertx vertx, String host, int port, int instances,
       TransportLimits limits, ConnectionAcceptor acceptor, GatewayMetrics metrics, BooleanSupplier acceptingAgents,
-      ListenerTls tls) {
-    EndpointContext shared = new EndpointContext(limits, acceptor, metrics, acceptingAgents, tls);
+      ListenerTls tls, Handler<HttpServerRequest> packageDownloads) {
+    EndpointContext shared = new EndpointContext(limits, acceptor, metrics, acceptingAgents, tls, packageDownloads);
     // Vert.x shares a random port among servers that ask for a negative one; 0 would give each its own.
     int requested = port == 0 ? -1 : port;
     List<OpampServerVerticle> verticles = new CopyOnWriteArrayList<>();

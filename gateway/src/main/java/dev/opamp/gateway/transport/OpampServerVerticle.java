@@ -79,6 +79,10 @@ final class OpampServerVerticle extends VerticleBase {
   }
 
   private void onRequest(HttpServerRequest request) {
+    if (endpoint.packageDownloads != null && request.path().startsWith(OpampEndpoint.PACKAGES_PATH)) {
+      endpoint.packageDownloads.handle(request); // authorized by the signed URL, not the agents' bearer token
+      return;
+    }
     if (!OpampEndpoint.PATH.equals(request.path())) {
       request.response().setStatusCode(404).end("OpAMP is served at " + OpampEndpoint.PATH + "\n");
       return;

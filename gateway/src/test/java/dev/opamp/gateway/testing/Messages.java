@@ -20,6 +20,11 @@ public final class Messages {
       | AgentCapabilities.AgentCapabilities_ReportsHealth_VALUE
       | AgentCapabilities.AgentCapabilities_ReportsHeartbeat_VALUE;
 
+  /** {@link #CAPABILITIES} of an agent run by a supervisor that installs packages. */
+  public static final long PACKAGE_CAPABILITIES = CAPABILITIES
+      | AgentCapabilities.AgentCapabilities_AcceptsPackages_VALUE
+      | AgentCapabilities.AgentCapabilities_ReportsPackageStatuses_VALUE;
+
   private Messages() {}
 
   public static ByteString newUid() {
