@@ -15,8 +15,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The simulator's agents acting as supervised collectors against a real gateway: every agent of a
- * small fleet (WebSocket and HTTP) sends a CSR and receives a certificate for its own key.
+ * The simulator's agents acting as supervised collectors against a real gateway, a small fleet
+ * over WebSocket and HTTP: every agent downloads an assigned package through the gateway, checks
+ * its hash and reports it INSTALLED; every agent sends a CSR and receives a certificate for its
+ * own key.
  */
 class SupervisorScenariosEndToEndTest {
 
@@ -49,6 +51,19 @@ class SupervisorScenariosEndToEndTest {
     String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(base), java.util.Arrays.stream(more))
         .toArray(String[]::new);
     return Runner.run(Options.parse(args), args);
+  }
+
+  @Test
+  @Timeout(value = 120, unit = TimeUnit.SECONDS)
+  void everyAgentDownloadsAndInstallsTheAssignedPackage() throws Exception {
+    JsonObject report = run("packages", "--package-mib", "1");
+    JsonObject p = report.getJsonObject("packages");
+    assertEquals(201, p.getInteger("uploadStatus"), report.encodePrettily());
+    assertEquals(200, p.getInteger("installed"), report.encodePrettily());
+    assertEquals(0, p.getInteger("failed"), report.encodePrettily());
+    assertNotNull(p.getDouble("allInstalledMs"), report.encodePrettily());
+    assertEquals(200L << 20, p.getLong("downloadedBytes"), report.encodePrettily());
+    assertEquals(0L, report.getLong("errors"), report.encodePrettily());
   }
 
   @Test
