@@ -144,6 +144,7 @@ for scenario in $SCENARIOS; do
   case $scenario in
     connect) run connect --floor --floor-jvm-args "$GATEWAY_JVM" ;;
     packages) run packages --package-mib "$PACKAGE_MIB" --fanout-timeout 300s ;;
+    credentials) run credentials --fanout-timeout 300s ;;
     failover)
       if [[ $NODES -gt 1 ]]; then
         # the last node is killed; the admin API is read on the first one that answers
