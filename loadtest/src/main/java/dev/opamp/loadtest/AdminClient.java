@@ -17,7 +17,9 @@ final class AdminClient {
 
   private final String base;
   private final String authorization;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+      // HTTP/1.1: the JDK client's h2c upgrade has been seen to hang past its request timeout.
+      .version(HttpClient.Version.HTTP_1_1).build();
 
   AdminClient(String base, Path tokenFile) {
     this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;

@@ -29,7 +29,9 @@ final class GatewayProbe {
 
   private final List<String> metricsUrls;
   private final List<Long> pids;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+      // HTTP/1.1: the JDK client's h2c upgrade has been seen to hang past its request timeout.
+      .version(HttpClient.Version.HTTP_1_1).build();
   private final boolean gc;
 
   GatewayProbe(List<String> adminBaseUrls, List<Long> pids) {
@@ -104,10 +106,11 @@ final class GatewayProbe {
 
   private String fetch(String url) {
     try {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20)).GET()
-          .build(), HttpResponse.BodyHandlers.ofString());
+      // A hard bound on top of the request timeout: a reading never stalls the run.
+      HttpResponse<String> r = http.sendAsync(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20))
+          .GET().build(), HttpResponse.BodyHandlers.ofString()).get(25, java.util.concurrent.TimeUnit.SECONDS);
       return r.statusCode() == 200 ? r.body() : null;
-    } catch (IOException e) {
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
       return null;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

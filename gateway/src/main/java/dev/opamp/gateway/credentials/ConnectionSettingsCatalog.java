@@ -1,11 +1,8 @@
 package dev.opamp.gateway.credentials;
 
-import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
-import com.hazelcast.map.listener.EntryAddedListener;
-import com.hazelcast.map.listener.EntryRemovedListener;
-import com.hazelcast.map.listener.EntryUpdatedListener;
+import dev.opamp.gateway.cluster.MapChanges;
 import dev.opamp.gateway.credentials.proto.ConnectionSettingsDefinition;
 import dev.opamp.gateway.fleet.Selector;
 import io.vertx.core.Future;
@@ -47,7 +44,7 @@ public final class ConnectionSettingsCatalog {
   }
 
   public Future<Void> start() {
-    listener = definitions.addEntryListener(new Follower(), false);
+    listener = definitions.addEntryListener(new MapChanges<String, byte[]>(this::reload), false);
     // Catches missed events; the config catalog's reconcile already re-offers every session.
     timer = vertx.setPeriodic(RECONCILE_MILLIS, id -> reload());
     return reload();
@@ -134,23 +131,5 @@ public final class ConnectionSettingsCatalog {
   /** Deletes a definition; false if there was none. */
   public Future<Boolean> delete(String name) {
     return vertx.executeBlocking(() -> definitions.remove(name) != null, false);
-  }
-
-  private final class Follower implements EntryAddedListener<String, byte[]>,
-      EntryUpdatedListener<String, byte[]>, EntryRemovedListener<String, byte[]> {
-    @Override
-    public void entryAdded(EntryEvent<String, byte[]> event) {
-      reload();
-    }
-
-    @Override
-    public void entryUpdated(EntryEvent<String, byte[]> event) {
-      reload();
-    }
-
-    @Override
-    public void entryRemoved(EntryEvent<String, byte[]> event) {
-      reload();
-    }
   }
 }

@@ -1,10 +1,7 @@
 package dev.opamp.gateway.packages;
 
 import com.google.protobuf.ByteString;
-import com.hazelcast.core.EntryEvent;
-import com.hazelcast.map.listener.EntryAddedListener;
-import com.hazelcast.map.listener.EntryRemovedListener;
-import com.hazelcast.map.listener.EntryUpdatedListener;
+import dev.opamp.gateway.cluster.MapChanges;
 import dev.opamp.gateway.fleet.Selector;
 import dev.opamp.gateway.packages.proto.DesiredPackage;
 import dev.opamp.gateway.packages.proto.DesiredPackages;
@@ -82,7 +79,7 @@ public final class PackageCatalog implements PackageChoice {
   public Future<Void> start() {
     for (IMap<String, byte[]> map : List.of(repository.versionsMap(), repository.assignmentsMap(),
         repository.blocksMap(), rollouts.map())) {
-      UUID id = map.addEntryListener(new Reload(), false);
+      UUID id = map.addEntryListener(new MapChanges<String, byte[]>(this::reload), false);
       unlisten.add(() -> map.removeEntryListener(id));
     }
     timer = vertx.setPeriodic(RECONCILE_MILLIS, id -> load(true));
@@ -242,24 +239,6 @@ public final class PackageCatalog implements PackageChoice {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is part of every JDK", e);
-    }
-  }
-
-  private final class Reload implements EntryAddedListener<String, byte[]>, EntryUpdatedListener<String, byte[]>,
-      EntryRemovedListener<String, byte[]> {
-    @Override
-    public void entryAdded(EntryEvent<String, byte[]> event) {
-      reload();
-    }
-
-    @Override
-    public void entryUpdated(EntryEvent<String, byte[]> event) {
-      reload();
-    }
-
-    @Override
-    public void entryRemoved(EntryEvent<String, byte[]> event) {
-      reload();
     }
   }
 }

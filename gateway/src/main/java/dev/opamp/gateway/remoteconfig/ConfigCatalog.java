@@ -1,9 +1,7 @@
 package dev.opamp.gateway.remoteconfig;
 
 import com.google.protobuf.ByteString;
-import com.hazelcast.map.listener.EntryAddedListener;
-import com.hazelcast.map.listener.EntryRemovedListener;
-import com.hazelcast.map.listener.EntryUpdatedListener;
+import dev.opamp.gateway.cluster.MapChanges;
 import dev.opamp.gateway.fleet.Selector;
 import dev.opamp.gateway.fleet.proto.DesiredConfig;
 import dev.opamp.gateway.proto.AgentDescription;
@@ -80,9 +78,10 @@ public final class ConfigCatalog implements RemoteConfigs {
 
   /** Loads the active configs and follows their changes. */
   public Future<Void> start() {
-    listener = repository.headsMap().addEntryListener(new HeadListener(), false);
-    rolloutListener = rollouts.map().addEntryListener(new HeadListener(), false);
-    overrideListener = repository.overridesMap().addEntryListener(new HeadListener(), false);
+    MapChanges<String, byte[]> changes = new MapChanges<>(this::reload);
+    listener = repository.headsMap().addEntryListener(changes, false);
+    rolloutListener = rollouts.map().addEntryListener(changes, false);
+    overrideListener = repository.overridesMap().addEntryListener(changes, false);
     timer = vertx.setPeriodic(RECONCILE_MILLIS, id -> reconcile());
     return reload();
   }
@@ -218,23 +217,5 @@ public final class ConfigCatalog implements RemoteConfigs {
     // Highest priority first; among equals, the name decides, so every node picks the same.
     next.sort(Comparator.comparingInt((Active a) -> -a.priority()).thenComparing(Active::name));
     return next;
-  }
-
-  private final class HeadListener implements EntryAddedListener<String, byte[]>,
-      EntryUpdatedListener<String, byte[]>, EntryRemovedListener<String, byte[]> {
-    @Override
-    public void entryAdded(com.hazelcast.core.EntryEvent<String, byte[]> event) {
-      reload();
-    }
-
-    @Override
-    public void entryUpdated(com.hazelcast.core.EntryEvent<String, byte[]> event) {
-      reload();
-    }
-
-    @Override
-    public void entryRemoved(com.hazelcast.core.EntryEvent<String, byte[]> event) {
-      reload();
-    }
   }
 }
