@@ -82,7 +82,11 @@ public final class ConnectionSettingsOffer implements AgentOffer {
     private boolean loading;
     /** The request whose refusal this connection already told the agent. */
     private ByteString toldRefusal = ByteString.EMPTY;
-    private AgentRecord lastStored;
+    /**
+     * The agent's record as last seen, held only while its credential loads (to offer again when
+     * it arrives): a session must not keep a copy of the record for its whole life.
+     */
+    private AgentRecord viewWhileLoading;
 
     @Override
     public void reported(AgentToServer message) {
@@ -94,7 +98,9 @@ public final class ConnectionSettingsOffer implements AgentOffer {
     @Override
     public void offer(Target agent, ServerToAgent.Builder reply) {
       AgentRecord stored = agent.stored();
-      lastStored = stored;
+      if (loading) {
+        viewWhileLoading = stored;
+      }
       if (stored.hasConnectionSettingsStatus() && reportedHash.isEmpty()) {
         reportedHash = stored.getConnectionSettingsStatus().getLastConnectionSettingsHash();
       }
@@ -136,9 +142,12 @@ public final class ConnectionSettingsOffer implements AgentOffer {
         return;
       }
       loading = true;
+      viewWhileLoading = stored;
       var load = csr.isEmpty() ? credentials.credential(agent.key())
           : credentials.request(agent.key(), agent.uid(), csr, csrHash, attributes);
       load.onComplete(r -> {
+        AgentRecord view = viewWhileLoading;
+        viewWhileLoading = null;
         loading = false;
         loadedCsrHash = csrHash;
         loadedRevision = revision;
@@ -146,10 +155,12 @@ public final class ConnectionSettingsOffer implements AgentOffer {
           LOG.log(Level.WARNING, "could not answer the certificate request of agent " + agent.key(), r.cause());
           return;
         }
+        boolean changed = !java.util.Objects.equals(credential, r.result());
         credential = r.result();
         LiveSession holder = sessions.holder(agent.key());
-        if (holder != null && lastStored != null) {
-          holder.refresh(lastStored);
+        // Only a credential that changed can change the offer (most agents never asked for one).
+        if (changed && holder != null && view != null) {
+          holder.refresh(view);
         }
       });
     }

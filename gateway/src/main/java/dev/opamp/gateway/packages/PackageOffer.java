@@ -62,8 +62,8 @@ public final class PackageOffer implements AgentOffer {
     private ByteString reportedHash = ByteString.EMPTY;
     /** The all-packages hash offered on this connection. */
     private ByteString offeredHash = ByteString.EMPTY;
-    /** Versions this connection already recorded as failed, so a repeated report costs nothing. */
-    private final Set<String> blocked = new HashSet<>();
+    /** Versions this connection already recorded as failed, so a repeated report costs nothing (lazy: rare). */
+    private Set<String> blocked;
 
     @Override
     public void reported(AgentToServer message) {
@@ -78,7 +78,7 @@ public final class PackageOffer implements AgentOffer {
         metrics.packageStatusReported(PackageStates.label(p.getStatus()));
         String version = PackageRepository.key(e.getKey(), p.getServerOfferedVersion());
         if (p.getStatus() == PackageStatusEnum.PackageStatusEnum_InstallFailed && !p.getServerOfferedVersion().isEmpty()
-            && blocked.add(version)) {
+            && blockedHere().add(version)) {
           failed.add(version);
           why = p.getErrorMessage();
         }
@@ -89,6 +89,13 @@ public final class PackageOffer implements AgentOffer {
         repository.block(key, failed, "install failed: " + why).onFailure(e ->
             LOG.log(Level.WARNING, "could not record the failed packages of agent " + key + ": " + e));
       }
+    }
+
+    private Set<String> blockedHere() {
+      if (blocked == null) {
+        blocked = new HashSet<>();
+      }
+      return blocked;
     }
 
     @Override

@@ -19,7 +19,6 @@ import dev.opamp.gateway.session.Transport;
 import io.vertx.core.Future;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -58,7 +57,7 @@ final class ProtocolSession implements AgentConnectionHandler, LiveSession {
   private final StatusFingerprints reported = new StatusFingerprints();
   private CertificateBinding binding;
   /** This connection's memory of each kind of offer (config, connection settings, packages). */
-  private final List<AgentOffer.Session> offers;
+  private final AgentOffer.Session[] offers;
   private ByteString lastEffectiveConfigHash = ByteString.EMPTY;
   private long lastEffectiveConfigFingerprint;
 
@@ -66,7 +65,7 @@ final class ProtocolSession implements AgentConnectionHandler, LiveSession {
     this.protocol = protocol;
     this.channel = channel;
     this.epoch = epoch;
-    this.offers = protocol.offers().stream().map(AgentOffer::open).toList();
+    this.offers = protocol.offers().stream().map(AgentOffer::open).toArray(AgentOffer.Session[]::new);
   }
 
   @Override
