@@ -133,7 +133,7 @@ public final class ConnectionSettingsOffer implements AgentOffer {
      */
     private void refreshCredential(Target agent, AgentRecord stored, Map<String, String> attributes) {
       ByteString csr = stored.getConnectionSettingsRequest().getOpamp().getCertificateRequest().getCsr();
-      if (csr.isEmpty() && !agent.declares(ACCEPTS_OPAMP)) {
+      if (csr.isEmpty() && (!agent.declares(ACCEPTS_OPAMP) || !mayHaveCredential(stored))) {
         return;
       }
       ByteString csrHash = csr.isEmpty() ? ByteString.EMPTY : ByteString.copyFrom(FleetStore.sha256(csr.toByteArray()));
@@ -163,6 +163,16 @@ public final class ConnectionSettingsOffer implements AgentOffer {
           holder.refresh(view);
         }
       });
+    }
+
+    /**
+     * Whether the agent may hold a credential: it asked for one, or its record shows one was
+     * issued or is being decided. Most agents never ask, and a lookup for each of them on every
+     * connect would cost a cluster read (and a database read on the miss) per connect.
+     */
+    private boolean mayHaveCredential(AgentRecord stored) {
+      DesiredConnectionSettings shown = stored.getDesiredConnectionSettings();
+      return credential != null || !shown.getCertificateSerial().isEmpty() || !shown.getCertificateRequest().isEmpty();
     }
 
     /** A refused or rejected request is told once per connection, as its own message (errors stand alone). */
