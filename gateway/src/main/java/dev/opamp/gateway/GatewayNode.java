@@ -21,6 +21,7 @@ import dev.opamp.gateway.config.SettingsException;
 import dev.opamp.gateway.credentials.AgentCredentials;
 import dev.opamp.gateway.credentials.ConnectionSettingsCatalog;
 import dev.opamp.gateway.credentials.ConnectionSettingsOffer;
+import dev.opamp.gateway.credentials.ConnectionSettingsRollouts;
 import dev.opamp.gateway.fleet.FleetStore;
 import dev.opamp.gateway.metrics.GatewayMetrics;
 import dev.opamp.gateway.packages.DownloadLinks;
@@ -142,11 +143,13 @@ public final class GatewayNode {
       ConfigCatalog catalog = new ConfigCatalog(vertx, configs, rolloutStore);
       PackageRepository packageStore = new PackageRepository(vertx, hazelcast, rolloutStore);
       PackageRollouts packageRollouts = new PackageRollouts(vertx, packageStore, rolloutStore, fleet);
+      ConnectionSettingsCatalog connectionSettings = new ConnectionSettingsCatalog(vertx, hazelcast, rolloutStore);
+      ConnectionSettingsRollouts settingsRollouts = new ConnectionSettingsRollouts(vertx, connectionSettings,
+          rolloutStore, fleet);
       RolloutDriver rollouts = new RolloutDriver(vertx, hazelcast, rolloutStore, fleet,
-          List.of(new ConfigRolloutSubject(configs, fleet), packageRollouts));
+          List.of(new ConfigRolloutSubject(configs, fleet), packageRollouts, settingsRollouts));
       OfferFanout fanout = new OfferFanout(vertx, fleet, sessions, cluster.nodeName());
       catalog.onChange(fanout::desiredStateChanged);
-      ConnectionSettingsCatalog connectionSettings = new ConnectionSettingsCatalog(vertx, hazelcast);
       connectionSettings.onChange(fanout::desiredStateChanged);
       PackageFiles packageFiles = new PackageFiles(vertx, hazelcast, settings.dataDir());
       PackageCatalog packages = new PackageCatalog(vertx, packageStore, packageFiles, rolloutStore);
@@ -176,7 +179,7 @@ public final class GatewayNode {
                         () -> agentOpampEndpoint(settings, opampPort.get()), settings.heartbeatIntervalSeconds())));
             List<ApiResource> api = List.of(new AgentsResource(fleet), new CommandsResource(fleet, router),
                 new NodesResource(vertx, directory, router), new ConfigsResource(configs, catalog::reload),
-                new RolloutsResource(vertx, rolloutStore, rollouts, packageRollouts),
+                new RolloutsResource(vertx, rolloutStore, rollouts, packageRollouts, settingsRollouts),
                 new PackagesResource(vertx, packageStore, packageFiles, settings.packageMaxUploadBytes(),
                     packages::reload),
                 new PackageAssignmentsResource(packageStore, packages::reload),

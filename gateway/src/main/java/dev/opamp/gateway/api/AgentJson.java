@@ -176,6 +176,8 @@ public final class AgentJson {
         .put("certificateRequest", d.getCertificateRequest().isEmpty() ? null : d.getCertificateRequest())
         .put("certificateRequestReason",
             d.getCertificateRequestReason().isEmpty() ? null : d.getCertificateRequestReason())
+        .put("rollout", d.getRollout().isEmpty() ? null : d.getRollout())
+        .put("rolledBack", d.getRolledBack())
         .put("applied", offered && d.getHash().equals(status.getLastConnectionSettingsHash())
             && status.getStatus() == ConnectionSettingsStatuses.ConnectionSettingsStatuses_APPLIED);
   }

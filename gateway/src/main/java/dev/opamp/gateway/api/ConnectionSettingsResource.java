@@ -9,6 +9,7 @@ import dev.opamp.gateway.proto.Headers;
 import dev.opamp.gateway.proto.OpAMPConnectionSettings;
 import dev.opamp.gateway.proto.OtherConnectionSettings;
 import dev.opamp.gateway.proto.TelemetryConnectionSettings;
+import dev.opamp.gateway.remoteconfig.RolloutRepository;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -52,14 +53,19 @@ public final class ConnectionSettingsResource implements ApiResource {
 
   private void save(RoutingContext ctx) {
     ConnectionSettingsDefinition definition;
+    boolean deploy;
     try {
-      definition = definition(ctx.pathParam("name"), JsonFields.body(ctx));
+      JsonObject body = JsonFields.body(ctx);
+      definition = definition(ctx.pathParam("name"), body);
+      deploy = JsonFields.bool(body, "deploy", true);
     } catch (RuntimeException e) {
       ApiError.send(ctx, 400, "bad connection settings", e.getMessage());
       return;
     }
-    catalog.save(definition).compose(saved -> applyHere.get().map(saved)).onComplete(r -> {
-      if (r.failed()) {
+    catalog.save(definition, deploy).compose(saved -> applyHere.get().map(saved)).onComplete(r -> {
+      if (r.failed() && r.cause() instanceof RolloutRepository.RefusedException refused) {
+        ApiError.send(ctx, refused.status, "connection settings not staged", refused.getMessage());
+      } else if (r.failed()) {
         unavailable(ctx, r.cause());
       } else {
         ctx.json(json(r.result()));
@@ -206,12 +212,24 @@ public final class ConnectionSettingsResource implements ApiResource {
     return out;
   }
 
+  /**
+   * A definition: its deployed settings at the top level (as before staging existed) and again as
+   * {@code deployed}, and its staged settings as {@code staged} (null when nothing is staged).
+   */
   static JsonObject json(ConnectionSettingsDefinition d) {
-    ConnectionSettingsOffers s = d.getSettings();
+    JsonObject deployed = settingsJson(d.getSettings());
     JsonObject out = new JsonObject()
         .put("name", d.getName())
         .put("selector", d.getSelector())
-        .put("priority", d.getPriority())
+        .put("priority", d.getPriority());
+    deployed.forEach(e -> out.put(e.getKey(), e.getValue()));
+    return out.put("deployed", deployed.copy())
+        .put("staged", d.hasStagedSettings() ? settingsJson(d.getStagedSettings()) : null)
+        .put("updatedAt", Instant.ofEpochMilli(d.getUpdatedUnixMs()).toString());
+  }
+
+  private static JsonObject settingsJson(ConnectionSettingsOffers s) {
+    JsonObject out = new JsonObject()
         .put("opamp", s.hasOpamp() ? new JsonObject()
             .put("endpoint", s.getOpamp().getDestinationEndpoint().isEmpty() ? null : s.getOpamp().getDestinationEndpoint())
             .put("headers", headersJson(s.getOpamp().getHeaders()))
@@ -225,8 +243,7 @@ public final class ConnectionSettingsResource implements ApiResource {
         .put("endpoint", o.getDestinationEndpoint())
         .put("headers", headersJson(o.getHeaders()))
         .put("settings", new JsonObject(new java.util.LinkedHashMap<>(new TreeMap<>(o.getOtherSettingsMap()))))));
-    return out.put("otherConnections", others)
-        .put("updatedAt", Instant.ofEpochMilli(d.getUpdatedUnixMs()).toString());
+    return out.put("otherConnections", others);
   }
 
   private static JsonObject telemetryJson(TelemetryConnectionSettings t) {

@@ -1,5 +1,6 @@
 package dev.opamp.gateway.api;
 
+import dev.opamp.gateway.credentials.ConnectionSettingsRollouts;
 import dev.opamp.gateway.packages.PackageRollouts;
 import dev.opamp.gateway.remoteconfig.RolloutDriver;
 import dev.opamp.gateway.remoteconfig.RolloutRepository;
@@ -15,8 +16,9 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.util.Set;
 
 /**
- * {@code /api/v1/rollouts}: staged changes of a config (to a version) or of a package assignment
- * (to its staged set), watched wave by wave, paused, rolled back.
+ * {@code /api/v1/rollouts}: staged changes of a config (to a version), of a package assignment
+ * (to its staged set) or of a connection-settings definition (to its staged settings), watched
+ * wave by wave, paused, rolled back.
  */
 public final class RolloutsResource implements ApiResource {
 
@@ -24,12 +26,15 @@ public final class RolloutsResource implements ApiResource {
   private final RolloutRepository rollouts;
   private final RolloutDriver driver;
   private final PackageRollouts packages;
+  private final ConnectionSettingsRollouts connectionSettings;
 
-  public RolloutsResource(Vertx vertx, RolloutRepository rollouts, RolloutDriver driver, PackageRollouts packages) {
+  public RolloutsResource(Vertx vertx, RolloutRepository rollouts, RolloutDriver driver, PackageRollouts packages,
+      ConnectionSettingsRollouts connectionSettings) {
     this.vertx = vertx;
     this.rollouts = rollouts;
     this.driver = driver;
     this.packages = packages;
+    this.connectionSettings = connectionSettings;
   }
 
   @Override
@@ -48,15 +53,17 @@ public final class RolloutsResource implements ApiResource {
   private void start(RoutingContext ctx) {
     String config;
     String assignment;
+    String settings;
     long version;
     RolloutStrategy strategy;
     try {
       JsonObject body = JsonFields.body(ctx);
       config = body == null ? null : JsonFields.string(body, "config", null);
       assignment = body == null ? null : JsonFields.string(body, "packages", null);
-      if ((config == null) == (assignment == null)) {
-        throw new IllegalArgumentException("the body must name either a \"config\" or a package assignment as "
-            + "\"packages\"");
+      settings = body == null ? null : JsonFields.string(body, "connectionSettings", null);
+      if (java.util.stream.Stream.of(config, assignment, settings).filter(java.util.Objects::nonNull).count() != 1) {
+        throw new IllegalArgumentException("the body must name one of a \"config\", a package assignment as "
+            + "\"packages\" or a connection-settings definition as \"connectionSettings\"");
       }
       version = JsonFields.longValue(body, "version", 0L);
       if (version < 0) {
@@ -68,7 +75,8 @@ public final class RolloutsResource implements ApiResource {
       ApiError.send(ctx, 400, "bad rollout", e.getMessage());
       return;
     }
-    var started = config != null ? rollouts.start(config, version, strategy) : packages.start(assignment, strategy);
+    var started = config != null ? rollouts.start(config, version, strategy)
+        : assignment != null ? packages.start(assignment, strategy) : connectionSettings.start(settings, strategy);
     started.onComplete(r -> {
       if (r.succeeded()) {
         ctx.response().setStatusCode(201);
@@ -93,13 +101,14 @@ public final class RolloutsResource implements ApiResource {
     });
   }
 
-  /** A rollout in lists: a config and version, or a package assignment. */
+  /** A rollout in lists: a config and version, a package assignment or a connection-settings definition. */
   private static JsonObject summary(Rollout r) {
-    boolean ofPackages = !r.getPackages().isEmpty();
+    boolean ofConfig = !r.getConfig().isEmpty();
     return new JsonObject().put("id", r.getId())
-        .put("config", ofPackages ? null : r.getConfig())
-        .put("version", ofPackages ? null : r.getVersion())
-        .put("packages", ofPackages ? r.getPackages() : null)
+        .put("config", ofConfig ? r.getConfig() : null)
+        .put("version", ofConfig ? r.getVersion() : null)
+        .put("packages", r.getPackages().isEmpty() ? null : r.getPackages())
+        .put("connectionSettings", r.getConnectionSettings().isEmpty() ? null : r.getConnectionSettings())
         .put("state", r.getState());
   }
 

@@ -5,12 +5,18 @@ import com.hazelcast.map.IMap;
 import dev.opamp.gateway.cluster.MapChanges;
 import dev.opamp.gateway.credentials.proto.ConnectionSettingsDefinition;
 import dev.opamp.gateway.fleet.Selector;
+import dev.opamp.gateway.proto.ConnectionSettingsOffers;
+import dev.opamp.gateway.remoteconfig.RolloutRepository;
+import dev.opamp.gateway.remoteconfig.proto.Rollout;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Level;
@@ -21,6 +27,8 @@ import java.util.logging.Logger;
  * {@code desired-connection-settings}), and this node's copy of them, ordered by priority, so an
  * offer picks an agent's definition on the event loop without a cluster call. Every change
  * reloads the copy and tells the listeners when it changed; a periodic reload catches missed events.
+ * A definition may hold staged settings ({@code "deploy": false}) that a rollout offers wave by
+ * wave: the copy also knows, per definition, its latest rollout and the agents it touched.
  */
 public final class ConnectionSettingsCatalog {
 
@@ -31,20 +39,41 @@ public final class ConnectionSettingsCatalog {
   /** A definition ready to match. */
   record Prepared(ConnectionSettingsDefinition definition, Selector selector) {}
 
+  /** The latest rollout of a definition: its staged settings and the agents its waves touched. */
+  private record Pin(String rollout, String state, ConnectionSettingsOffers staged, Set<String> touched) {
+    boolean pinning() { // the rollout still decides what its touched agents get
+      return "running".equals(state) || "paused".equals(state) || "aborted".equals(state);
+    }
+  }
+
+  private record Loaded(List<Prepared> active, Map<String, Pin> pins) {}
+
+  /**
+   * The settings an agent is offered: those of {@code definition}, or a rollout's staged ones
+   * ({@code rollout} set, {@code rolledBack} false), or the deployed ones again after that rollout
+   * was rolled back ({@code rolledBack} true).
+   */
+  record Chosen(ConnectionSettingsDefinition definition, ConnectionSettingsOffers settings, String rollout,
+      boolean rolledBack) {}
+
   private final Vertx vertx;
   private final IMap<String, byte[]> definitions;
+  private final RolloutRepository rollouts;
   private final List<Runnable> changeListeners = new CopyOnWriteArrayList<>();
-  private volatile List<Prepared> active = List.of();
+  private volatile Loaded loaded = new Loaded(List.of(), Map.of());
   private UUID listener;
+  private UUID rolloutListener;
   private long timer = -1;
 
-  public ConnectionSettingsCatalog(Vertx vertx, HazelcastInstance hazelcast) {
+  public ConnectionSettingsCatalog(Vertx vertx, HazelcastInstance hazelcast, RolloutRepository rollouts) {
     this.vertx = vertx;
     this.definitions = hazelcast.getMap(MAP);
+    this.rollouts = rollouts;
   }
 
   public Future<Void> start() {
     listener = definitions.addEntryListener(new MapChanges<String, byte[]>(this::reload), false);
+    rolloutListener = rollouts.map().addEntryListener(new MapChanges<String, byte[]>(this::reload), false);
     // Catches missed events; the config catalog's reconcile already re-offers every session.
     timer = vertx.setPeriodic(RECONCILE_MILLIS, id -> reload());
     return reload();
@@ -57,6 +86,9 @@ public final class ConnectionSettingsCatalog {
     if (listener != null) {
       definitions.removeEntryListener(listener);
     }
+    if (rolloutListener != null) {
+      rollouts.map().removeEntryListener(rolloutListener);
+    }
   }
 
   /** Called (on no particular thread) whenever the definitions changed. */
@@ -64,11 +96,23 @@ public final class ConnectionSettingsCatalog {
     changeListeners.add(listener);
   }
 
-  /** The definition for an agent with these attributes: the highest priority that matches, or null. */
-  ConnectionSettingsDefinition resolve(Map<String, String> attributes) {
-    for (Prepared p : active) {
-      if (p.selector().matches(attributes)) {
-        return p.definition();
+  /**
+   * What an agent with these attributes is offered, or null: the highest-priority definition that
+   * matches, or one whose latest rollout touched the agent. A touched agent gets the rollout's
+   * staged settings while the rollout decides (running, paused, aborted) and the deployed ones
+   * marked rolled back after a rollback.
+   */
+  Chosen resolve(String agentKey, Map<String, String> attributes) {
+    Loaded now = loaded;
+    for (Prepared p : now.active()) {
+      Pin pin = now.pins().get(p.definition().getName());
+      boolean touched = pin != null && pin.touched().contains(agentKey);
+      if (touched && pin.pinning()) {
+        return new Chosen(p.definition(), pin.staged(), pin.rollout(), false);
+      }
+      boolean rolledBack = touched && "rolled_back".equals(pin.state());
+      if (rolledBack || p.selector().matches(attributes)) {
+        return new Chosen(p.definition(), p.definition().getSettings(), rolledBack ? pin.rollout() : "", rolledBack);
       }
     }
     return null;
@@ -89,10 +133,19 @@ public final class ConnectionSettingsCatalog {
       // Highest priority first; among equals the name decides, so every node picks the same.
       next.sort(Comparator.comparingInt((Prepared p) -> -p.definition().getPriority())
           .thenComparing(p -> p.definition().getName()));
-      return next;
+      Map<String, Pin> pins = new HashMap<>();
+      for (Rollout r : rollouts.all()) { // oldest first: the latest rollout of each definition wins
+        if (!r.getConnectionSettings().isEmpty()) {
+          Set<String> touched = new HashSet<>();
+          r.getWavesList().forEach(w -> touched.addAll(w.getAgentsList()));
+          pins.put(r.getConnectionSettings(), new Pin(r.getId(), r.getState(), r.getStagedConnectionSettings(),
+              Set.copyOf(touched)));
+        }
+      }
+      return new Loaded(List.copyOf(next), Map.copyOf(pins));
     }, false).map(next -> {
-      boolean changed = !next.equals(active);
-      active = List.copyOf(next);
+      boolean changed = !next.equals(loaded);
+      loaded = next;
       if (changed) {
         changeListeners.forEach(Runnable::run);
       }
@@ -102,13 +155,58 @@ public final class ConnectionSettingsCatalog {
 
   // ---- the repository ----
 
-  /** Saves (creates or replaces) a definition. */
-  public Future<ConnectionSettingsDefinition> save(ConnectionSettingsDefinition definition) {
-    ConnectionSettingsDefinition stamped = definition.toBuilder().setUpdatedUnixMs(System.currentTimeMillis()).build();
-    return vertx.executeBlocking(() -> {
-      definitions.set(stamped.getName(), stamped.toByteArray());
-      return stamped;
-    }, false);
+  /**
+   * Saves (creates or replaces) a definition. With {@code deploy} false its settings are only
+   * staged (for a rollout): agents keep getting the settings the definition had, so it must exist
+   * (409 otherwise); its selector and priority take effect at once either way.
+   */
+  public Future<ConnectionSettingsDefinition> save(ConnectionSettingsDefinition definition, boolean deploy) {
+    return vertx.executeBlocking(() -> locked(definition.getName(), () -> {
+      ConnectionSettingsDefinition.Builder stored = definition.toBuilder().clearStagedSettings()
+          .setUpdatedUnixMs(System.currentTimeMillis());
+      if (!deploy) {
+        ConnectionSettingsDefinition before = definitionNow(definition.getName());
+        if (before == null) {
+          throw new RolloutRepository.RefusedException(409, "connection settings " + definition.getName() + " have nothing deployed "
+              + "to stage a change against; save them with \"deploy\": true (the default) first");
+        }
+        stored.setSettings(before.getSettings()).setStagedSettings(definition.getSettings());
+      }
+      ConnectionSettingsDefinition out = stored.build();
+      definitions.set(out.getName(), out.toByteArray());
+      return out;
+    }), false);
+  }
+
+  /** Blocking: the definition, or null. */
+  ConnectionSettingsDefinition definitionNow(String name) {
+    return CredentialStore.parse(definitions.get(name), ConnectionSettingsDefinition.parser());
+  }
+
+  /** Blocking: makes {@code settings} the definition's deployed settings (a rollout completed). */
+  void deployNow(String name, ConnectionSettingsOffers settings) {
+    locked(name, () -> {
+      ConnectionSettingsDefinition d = definitionNow(name);
+      if (d != null) {
+        ConnectionSettingsDefinition.Builder b = d.toBuilder().setSettings(settings)
+            .setUpdatedUnixMs(System.currentTimeMillis());
+        if (d.getStagedSettings().equals(settings)) {
+          b.clearStagedSettings();
+        }
+        definitions.set(name, b.build().toByteArray());
+      }
+      return null;
+    });
+  }
+
+  /** Blocking: runs {@code work} holding the cluster-wide lock of a definition. */
+  <T> T locked(String name, java.util.function.Supplier<T> work) {
+    definitions.lock(name);
+    try {
+      return work.get();
+    } finally {
+      definitions.unlock(name);
+    }
   }
 
   public Future<ConnectionSettingsDefinition> get(String name) {

@@ -3,7 +3,6 @@ package dev.opamp.gateway.credentials;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import dev.opamp.gateway.credentials.proto.AgentCredential;
-import dev.opamp.gateway.credentials.proto.ConnectionSettingsDefinition;
 import dev.opamp.gateway.fleet.FleetStore;
 import dev.opamp.gateway.fleet.Selector;
 import dev.opamp.gateway.fleet.proto.AgentRecord;
@@ -108,12 +107,12 @@ public final class ConnectionSettingsOffer implements AgentOffer {
       refreshCredential(agent, stored, attributes);
       tellRefusal(agent);
 
-      ConnectionSettingsDefinition definition = catalog.resolve(attributes);
+      ConnectionSettingsCatalog.Chosen chosen = catalog.resolve(agent.key(), attributes);
       AgentCredential certificate = usable(credential) ? credential : null;
       List<String> parts = new ArrayList<>();
-      ConnectionSettingsOffers offers = compose(agent, definition, certificate, parts);
+      ConnectionSettingsOffers offers = compose(agent, chosen == null ? null : chosen.settings(), certificate, parts);
       ByteString hash = parts.isEmpty() ? ByteString.EMPTY : hash(offers);
-      DesiredConnectionSettings desired = desired(definition, hash, parts, certificate, credential);
+      DesiredConnectionSettings desired = desired(chosen, hash, parts, certificate, credential);
       if (!desired.equals(stored.getDesiredConnectionSettings())) {
         fleet.setDesired(agent.key(), AgentRecord.DESIRED_CONNECTION_SETTINGS_FIELD_NUMBER,
             AgentRecord.newBuilder().setDesiredConnectionSettings(desired).build()).onFailure(e -> LOG.log(
@@ -197,11 +196,10 @@ public final class ConnectionSettingsOffer implements AgentOffer {
   }
 
   /** The offer's parts the agent accepts; {@code parts} names them. */
-  private ConnectionSettingsOffers compose(Target agent, ConnectionSettingsDefinition definition,
+  private ConnectionSettingsOffers compose(Target agent, ConnectionSettingsOffers settings,
       AgentCredential certificate, List<String> parts) {
     ConnectionSettingsOffers.Builder out = ConnectionSettingsOffers.newBuilder();
-    ConnectionSettingsOffers wanted = definition == null ? ConnectionSettingsOffers.getDefaultInstance()
-        : definition.getSettings();
+    ConnectionSettingsOffers wanted = settings == null ? ConnectionSettingsOffers.getDefaultInstance() : settings;
     if (agent.declares(ACCEPTS_OPAMP) && (wanted.hasOpamp() || certificate != null)) {
       OpAMPConnectionSettings.Builder opamp = wanted.getOpamp().toBuilder();
       if (opamp.getDestinationEndpoint().isEmpty()) {
@@ -237,19 +235,28 @@ public final class ConnectionSettingsOffer implements AgentOffer {
     return out.build();
   }
 
-  private DesiredConnectionSettings desired(ConnectionSettingsDefinition definition, ByteString hash,
+  private DesiredConnectionSettings desired(ConnectionSettingsCatalog.Chosen chosen, ByteString hash,
       List<String> parts, AgentCredential certificate, AgentCredential request) {
     DesiredConnectionSettings.Builder d = DesiredConnectionSettings.newBuilder().setHash(hash).addAllParts(parts);
     if (request != null) {
       d.setCertificateRequest(request.getState()).setCertificateRequestReason(request.getReason());
     }
-    if (definition != null) {
-      d.setDefinition(definition.getName());
+    if (chosen != null) {
+      d.setDefinition(chosen.definition().getName()).setRollout(chosen.rollout()).setRolledBack(chosen.rolledBack());
     }
     if (certificate != null && parts.contains("opamp")) {
       d.setCertificateSerial(certificate.getSerial());
     }
     return d.build();
+  }
+
+  /** Whether an agent with these capabilities accepts any part of {@code settings}. */
+  static boolean acceptsAnyPart(long capabilities, ConnectionSettingsOffers settings) {
+    return (settings.hasOpamp() && (capabilities & ACCEPTS_OPAMP) != 0)
+        || (settings.hasOwnMetrics() && (capabilities & OWN_METRICS) != 0)
+        || (settings.hasOwnTraces() && (capabilities & OWN_TRACES) != 0)
+        || (settings.hasOwnLogs() && (capabilities & OWN_LOGS) != 0)
+        || (settings.getOtherConnectionsCount() > 0 && (capabilities & ACCEPTS_OTHER) != 0);
   }
 
   /** SHA-256 of the offer's deterministic encoding (maps sorted), so every node computes the same hash. */

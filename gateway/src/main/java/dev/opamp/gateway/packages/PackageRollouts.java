@@ -1,6 +1,5 @@
 package dev.opamp.gateway.packages;
 
-import dev.opamp.gateway.fleet.AgentQuery;
 import dev.opamp.gateway.fleet.FleetStore;
 import dev.opamp.gateway.fleet.Selector;
 import dev.opamp.gateway.fleet.proto.AgentRecord;
@@ -16,7 +15,6 @@ import dev.opamp.gateway.remoteconfig.proto.RolloutStrategy;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -91,25 +89,17 @@ public final class PackageRollouts implements RolloutSubject {
    */
   @Override
   public Map<String, AgentRecord> targets(Rollout r) {
-    Map<String, AgentRecord> out = new TreeMap<>();
-    AgentQuery query = AgentQuery.of(Selector.parse(r.getSelector()), true, null);
-    for (Map.Entry<String, AgentRecord> e : fleet.recordsNow(query).entrySet()) {
-      AgentRecord a = e.getValue();
-      String desired = a.getDesiredPackages().getAssignment();
-      if ((a.getCapabilities() & PackageOffer.ACCEPTS_PACKAGES) != 0
-          && (desired.isEmpty() || desired.equals(r.getPackages()))) {
-        out.put(e.getKey(), a);
-      }
-    }
+    Map<String, AgentRecord> out = RolloutSubject.connectedMatching(fleet, r);
+    out.values().removeIf(a -> (a.getCapabilities() & PackageOffer.ACCEPTS_PACKAGES) == 0
+        || !(a.getDesiredPackages().getAssignment().isEmpty()
+            || a.getDesiredPackages().getAssignment().equals(r.getPackages())));
     return out;
   }
 
   /** Every touched agent, connected or not: one that never comes back after its restart fails at the deadline. */
   @Override
   public Map<String, AgentRecord> judged(Rollout r, Map<String, AgentRecord> targets, Set<String> touched) {
-    Map<String, AgentRecord> out = new HashMap<>(fleet.getAllNow(touched));
-    out.putAll(targets);
-    return out;
+    return RolloutSubject.touchedOrTargets(fleet, targets, touched);
   }
 
   @Override
@@ -154,8 +144,7 @@ public final class PackageRollouts implements RolloutSubject {
         && !topLevel.equals(serviceVersion(a))) {
       return true; // it restarted after installing, but runs another version
     }
-    long deadline = r.getStrategy().getDeadlineSeconds() * 1000L;
-    return deadline > 0 && nowMillis - waveStartedMillis > deadline && !applied(a, r);
+    return overdue(a, r, waveStartedMillis, nowMillis);
   }
 
   private static boolean installed(AgentRecord a, Rollout r) {

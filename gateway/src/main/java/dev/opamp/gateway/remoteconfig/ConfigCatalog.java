@@ -185,8 +185,8 @@ public final class ConfigCatalog implements RemoteConfigs {
   private List<Active> load() throws ConfigRendering.MissingAttributeException {
     Map<String, Pin> pins = new HashMap<>();
     for (Rollout r : rollouts.all()) { // oldest first: the latest rollout of each config wins
-      if (!r.getPackages().isEmpty()) {
-        continue; // a rollout of packages
+      if (r.getConfig().isEmpty()) {
+        continue; // a rollout of packages or connection settings
       }
       if (!RolloutRepository.PINNING.contains(r.getState()) && !"rolled_back".equals(r.getState())) {
         pins.remove(r.getConfig());

@@ -1,14 +1,11 @@
 package dev.opamp.gateway.remoteconfig;
 
-import dev.opamp.gateway.fleet.AgentQuery;
 import dev.opamp.gateway.fleet.FleetStore;
-import dev.opamp.gateway.fleet.Selector;
 import dev.opamp.gateway.fleet.proto.AgentRecord;
 import dev.opamp.gateway.proto.RemoteConfigStatuses;
 import dev.opamp.gateway.remoteconfig.proto.Rollout;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
-import java.util.TreeMap;
 
 /** Rollouts of a config version: agents apply it (APPLIED with its hash) or report it FAILED. */
 public final class ConfigRolloutSubject implements RolloutSubject {
@@ -23,7 +20,7 @@ public final class ConfigRolloutSubject implements RolloutSubject {
 
   @Override
   public boolean owns(Rollout r) {
-    return r.getPackages().isEmpty();
+    return !r.getConfig().isEmpty();
   }
 
   /**
@@ -32,14 +29,9 @@ public final class ConfigRolloutSubject implements RolloutSubject {
    */
   @Override
   public Map<String, AgentRecord> targets(Rollout r) {
-    Map<String, AgentRecord> out = new TreeMap<>();
-    AgentQuery query = AgentQuery.of(Selector.parse(r.getSelector()), true, null);
-    for (Map.Entry<String, AgentRecord> e : fleet.recordsNow(query).entrySet()) {
-      String desired = e.getValue().getDesiredConfig().getName();
-      if (desired.isEmpty() || desired.equals(r.getConfig())) {
-        out.put(e.getKey(), e.getValue());
-      }
-    }
+    Map<String, AgentRecord> out = RolloutSubject.connectedMatching(fleet, r);
+    out.values().removeIf(a -> !(a.getDesiredConfig().getName().isEmpty()
+        || a.getDesiredConfig().getName().equals(r.getConfig())));
     return out;
   }
 

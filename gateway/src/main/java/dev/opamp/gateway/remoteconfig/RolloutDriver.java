@@ -173,7 +173,8 @@ public final class RolloutDriver {
         .put("previousVersion", null)
         .put("packages", null)
         .put("packageSet", null)
-        .put("previousPackageSet", null);
+        .put("previousPackageSet", null)
+        .put("connectionSettings", null);
     subject.describe(r, json);
     return json
         .put("state", r.getState())

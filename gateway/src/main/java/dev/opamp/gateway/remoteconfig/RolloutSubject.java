@@ -1,9 +1,14 @@
 package dev.opamp.gateway.remoteconfig;
 
+import dev.opamp.gateway.fleet.AgentQuery;
+import dev.opamp.gateway.fleet.FleetStore;
+import dev.opamp.gateway.fleet.Selector;
 import dev.opamp.gateway.fleet.proto.AgentRecord;
 import dev.opamp.gateway.remoteconfig.proto.Rollout;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * What a rollout moves agents to (a config version, a package set): the one rollout engine
@@ -47,4 +52,29 @@ public interface RolloutSubject {
 
   /** Adds to {@code json} what the rollout moves agents from and to. */
   void describe(Rollout r, io.vertx.core.json.JsonObject json);
+
+  // ---- parts subjects share ----
+
+  /** The connected agents matching the rollout's selector, sorted by key (blocking). */
+  static Map<String, AgentRecord> connectedMatching(FleetStore fleet, Rollout r) {
+    return new TreeMap<>(fleet.recordsNow(AgentQuery.of(Selector.parse(r.getSelector()), true, null)));
+  }
+
+  /**
+   * {@link #judged} for subjects whose change may take an agent away for a while (a restart, a
+   * new endpoint): every touched agent, connected or not, so one that never comes back fails at
+   * the deadline (blocking).
+   */
+  static Map<String, AgentRecord> touchedOrTargets(FleetStore fleet, Map<String, AgentRecord> targets,
+      Set<String> touched) {
+    Map<String, AgentRecord> out = new HashMap<>(fleet.getAllNow(touched));
+    out.putAll(targets);
+    return out;
+  }
+
+  /** The strategy's {@code deadlineSeconds} passed since the agent's wave started, and it has not applied. */
+  default boolean overdue(AgentRecord a, Rollout r, long waveStartedMillis, long nowMillis) {
+    long deadline = r.getStrategy().getDeadlineSeconds() * 1000L;
+    return deadline > 0 && nowMillis - waveStartedMillis > deadline && !applied(a, r);
+  }
 }
