@@ -25,10 +25,12 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
  */
 class AlertRulesTest {
 
-  /** The alerts the issue asks for (certificates expiring comes with its feature). */
+  /** The alerts the issues ask for: the gateway and fleet, then credentials, TLS and packages (0.4.0). */
   static final Set<String> REQUIRED = Set.of("OpampGatewayDown", "OpampNodeLost", "OpampAgentsDroppingFast",
       "OpampRemoteConfigApplyFailuresRising", "OpampEventLoopStalled", "OpampReceiveBudgetNearlyExhausted",
-      "OpampProtocolErrorsSpiking", "OpampRolloutStopped");
+      "OpampProtocolErrorsSpiking", "OpampRolloutStopped",
+      "OpampAgentCertificatesExpiringSoon", "OpampCsrRejectionsSpiking", "OpampTlsCertificateExpiringSoon",
+      "OpampPackageInstallsFailing", "OpampPackageDownloadsBusy");
 
   @Test
   void promtoolAcceptsTheRules() throws Exception {
