@@ -126,6 +126,7 @@ public final class NodeDirectory {
       return;
     }
     nodes.removeAsync(lost);
+    reloadDesiredState(lost);
     fleet.disconnectNode(lost, Long.MAX_VALUE).onComplete(r -> {
       if (r.succeeded()) {
         LOG.info(() -> "node " + lost + " left the cluster; " + r.result() + " of its agents marked disconnected");
@@ -133,6 +134,24 @@ public final class NodeDirectory {
         LOG.log(Level.WARNING, "could not mark the agents of departed node " + lost + " disconnected", r.cause());
       }
     });
+  }
+
+  /**
+   * Has every durable desired-state map finish loading from the store again. A member that dies
+   * may have been the one dispatching a map's keys from the store; the partitions it leaves can
+   * then stay "still loading" on the survivors, and every read of the map would wait. Loading
+   * again (existing entries kept) lets them finish. On a worker thread: it reads the store.
+   */
+  private void reloadDesiredState(String lost) {
+    vertx.executeBlocking(() -> {
+      for (com.hazelcast.core.DistributedObject object : hazelcast.getDistributedObjects()) {
+        if (object instanceof com.hazelcast.map.IMap<?, ?> map
+            && map.getName().startsWith(dev.opamp.gateway.store.DesiredStateMaps.PREFIX)) {
+          map.loadAll(false);
+        }
+      }
+      return null;
+    }, false).onFailure(e -> LOG.log(Level.WARNING, "could not reload desired state after node " + lost + " left", e));
   }
 
   /** A node joined: if this node holds clearly more than its share, it hands some agents over. */

@@ -16,7 +16,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 
 /**
  * Staged changes of a connection-settings definition ({@code PUT … "deploy": false}) rolled out
@@ -56,16 +55,9 @@ public final class ConnectionSettingsRollouts implements RolloutSubject {
       if (d.getStagedSettings().equals(d.getSettings())) {
         throw new RolloutRepository.RefusedException(409, "the staged settings of " + name + " are already deployed");
       }
-      long now = System.currentTimeMillis();
-      Rollout rollout = Rollout.newBuilder()
-          .setId(UUID.randomUUID().toString())
+      Rollout rollout = RolloutRepository.startingNow(d.getSelector(), strategy)
           .setConnectionSettings(name)
           .setStagedConnectionSettings(d.getStagedSettings())
-          .setSelector(d.getSelector())
-          .setStrategy(strategy)
-          .setState("running")
-          .setCreatedUnixMs(now)
-          .setUpdatedUnixMs(now)
           .build();
       return rollouts.createNow(rollout, r -> r.getConnectionSettings().equals(name));
     }), false);

@@ -18,7 +18,6 @@ import io.vertx.core.json.JsonObject;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.logging.Logger;
 
 /**
@@ -62,17 +61,10 @@ public final class PackageRollouts implements RolloutSubject {
       if (a.getStagedPackagesMap().equals(a.getPackagesMap())) {
         throw new RolloutRepository.RefusedException(409, "the staged set of " + assignment + " is already deployed");
       }
-      long now = System.currentTimeMillis();
-      Rollout rollout = Rollout.newBuilder()
-          .setId(UUID.randomUUID().toString())
+      Rollout rollout = RolloutRepository.startingNow(a.getSelector(), strategy)
           .setPackages(assignment)
           .putAllPackageSet(a.getStagedPackagesMap())
           .putAllPreviousPackageSet(a.getPackagesMap())
-          .setSelector(a.getSelector())
-          .setStrategy(strategy)
-          .setState("running")
-          .setCreatedUnixMs(now)
-          .setUpdatedUnixMs(now)
           .build();
       return rollouts.createNow(rollout, r -> r.getPackages().equals(assignment));
     }), false);

@@ -32,6 +32,21 @@ public final class RolloutRepository {
     this.configs = configs;
   }
 
+  /**
+   * A rollout that starts now, whatever it rolls out: a fresh id, running, for the agents
+   * {@code selector} matches, with {@code strategy}. The subject adds what it moves agents to.
+   */
+  public static Rollout.Builder startingNow(String selector, RolloutStrategy strategy) {
+    long now = System.currentTimeMillis();
+    return Rollout.newBuilder()
+        .setId(UUID.randomUUID().toString())
+        .setSelector(selector)
+        .setStrategy(strategy)
+        .setState("running")
+        .setCreatedUnixMs(now)
+        .setUpdatedUnixMs(now);
+  }
+
   /** The rollouts map, for catalogs that follow its changes. */
   public IMap<String, byte[]> map() {
     return rollouts;
@@ -71,17 +86,10 @@ public final class RolloutRepository {
             throw new RefusedException(409, "rollout " + r.getId() + " of " + config + " is still " + r.getState());
           }
         }
-        long now = System.currentTimeMillis();
-        Rollout rollout = Rollout.newBuilder()
-            .setId(UUID.randomUUID().toString())
+        Rollout rollout = startingNow(newVersion.getSelector(), strategy)
             .setConfig(config)
             .setVersion(target)
             .setPreviousVersion(head.getActiveVersion())
-            .setSelector(newVersion.getSelector())
-            .setStrategy(strategy)
-            .setState("running")
-            .setCreatedUnixMs(now)
-            .setUpdatedUnixMs(now)
             .build();
         rollouts.set(rollout.getId(), rollout.toByteArray());
         return rollout;
