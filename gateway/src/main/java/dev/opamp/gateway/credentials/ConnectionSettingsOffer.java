@@ -15,6 +15,7 @@ import dev.opamp.gateway.proto.ServerToAgent;
 import dev.opamp.gateway.proto.TLSCertificate;
 import dev.opamp.gateway.protocol.AgentOffer;
 import dev.opamp.gateway.protocol.ErrorResponses;
+import dev.opamp.gateway.protocol.HashedOfferSession;
 import dev.opamp.gateway.session.LiveSession;
 import dev.opamp.gateway.session.SessionRegistry;
 import java.io.ByteArrayOutputStream;
@@ -70,10 +71,8 @@ public final class ConnectionSettingsOffer implements AgentOffer {
     return new Session();
   }
 
-  private final class Session implements AgentOffer.Session {
-    /** The settings hash the agent last reported (applied, applying or failed). */
-    private ByteString reportedHash = ByteString.EMPTY;
-    private ByteString offeredHash = ByteString.EMPTY;
+  /** Its hashes are connection-settings hashes, as the agent reports them in its status. */
+  private final class Session extends HashedOfferSession {
     /** The agent's credential as last loaded, and the request and revision it answers. */
     private AgentCredential credential;
     private ByteString loadedCsrHash;
@@ -90,7 +89,7 @@ public final class ConnectionSettingsOffer implements AgentOffer {
     @Override
     public void reported(AgentToServer message) {
       if (message.hasConnectionSettingsStatus()) {
-        reportedHash = message.getConnectionSettingsStatus().getLastConnectionSettingsHash();
+        agentReported(message.getConnectionSettingsStatus().getLastConnectionSettingsHash());
       }
     }
 
@@ -100,8 +99,8 @@ public final class ConnectionSettingsOffer implements AgentOffer {
       if (loading) {
         viewWhileLoading = stored;
       }
-      if (stored.hasConnectionSettingsStatus() && reportedHash.isEmpty()) {
-        reportedHash = stored.getConnectionSettingsStatus().getLastConnectionSettingsHash();
+      if (stored.hasConnectionSettingsStatus()) {
+        storedReport(stored.getConnectionSettingsStatus().getLastConnectionSettingsHash());
       }
       Map<String, String> attributes = Selector.attributesOf(stored.hasDescription() ? stored.getDescription() : null);
       refreshCredential(agent, stored, attributes);
@@ -118,11 +117,9 @@ public final class ConnectionSettingsOffer implements AgentOffer {
             AgentRecord.newBuilder().setDesiredConnectionSettings(desired).build()).onFailure(e -> LOG.log(
             Level.WARNING, "could not record the connection settings of agent " + agent.key() + ": " + e));
       }
-      if (hash.isEmpty() || hash.equals(offeredHash) || hash.equals(reportedHash)) {
-        return;
+      if (due(hash)) {
+        reply.setConnectionSettings(offers.toBuilder().setHash(hash));
       }
-      offeredHash = hash;
-      reply.setConnectionSettings(offers.toBuilder().setHash(hash));
     }
 
     /**

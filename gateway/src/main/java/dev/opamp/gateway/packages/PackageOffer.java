@@ -1,6 +1,5 @@
 package dev.opamp.gateway.packages;
 
-import com.google.protobuf.ByteString;
 import dev.opamp.gateway.fleet.FleetStore;
 import dev.opamp.gateway.fleet.Hex;
 import dev.opamp.gateway.fleet.proto.AgentRecord;
@@ -15,6 +14,7 @@ import dev.opamp.gateway.proto.PackageType;
 import dev.opamp.gateway.proto.PackagesAvailable;
 import dev.opamp.gateway.proto.ServerToAgent;
 import dev.opamp.gateway.protocol.AgentOffer;
+import dev.opamp.gateway.protocol.HashedOfferSession;
 import dev.opamp.gateway.proto.PackageStatus;
 import dev.opamp.gateway.proto.PackageStatusEnum;
 import dev.opamp.gateway.protocol.InstanceUids;
@@ -57,11 +57,8 @@ public final class PackageOffer implements AgentOffer {
     return new Session();
   }
 
-  private final class Session implements AgentOffer.Session {
-    /** The all-packages hash the agent last reported receiving from the server. */
-    private ByteString reportedHash = ByteString.EMPTY;
-    /** The all-packages hash offered on this connection. */
-    private ByteString offeredHash = ByteString.EMPTY;
+  /** Its hashes are all-packages hashes: the agent reports the last one it received. */
+  private final class Session extends HashedOfferSession {
     /** Versions this connection already recorded as failed, so a repeated report costs nothing (lazy: rare). */
     private Set<String> blocked;
 
@@ -70,7 +67,7 @@ public final class PackageOffer implements AgentOffer {
       if (!message.hasPackageStatuses()) {
         return;
       }
-      reportedHash = message.getPackageStatuses().getServerProvidedAllPackagesHash();
+      agentReported(message.getPackageStatuses().getServerProvidedAllPackagesHash());
       List<String> failed = new ArrayList<>();
       String why = "";
       for (Map.Entry<String, PackageStatus> e : message.getPackageStatuses().getPackagesMap().entrySet()) {
@@ -101,8 +98,8 @@ public final class PackageOffer implements AgentOffer {
     @Override
     public void offer(Target agent, ServerToAgent.Builder reply) {
       AgentRecord stored = agent.stored();
-      if (reportedHash.isEmpty() && stored.hasPackageStatuses()) {
-        reportedHash = stored.getPackageStatuses().getServerProvidedAllPackagesHash();
+      if (stored.hasPackageStatuses()) {
+        storedReport(stored.getPackageStatuses().getServerProvidedAllPackagesHash());
       }
       boolean accepts = agent.declares(ACCEPTS_PACKAGES);
       PackageCatalog.Resolution resolution = accepts ? choice.choose(agent.key(), stored) : PackageCatalog.Resolution.NONE;
@@ -115,11 +112,9 @@ public final class PackageOffer implements AgentOffer {
       if (resolution.offer().isEmpty()) {
         return;
       }
-      ByteString hash = desired.getAllPackagesHash();
-      if (hash.equals(reportedHash) || hash.equals(offeredHash)) {
+      if (!due(desired.getAllPackagesHash())) {
         return;
       }
-      offeredHash = hash;
       reply.setPackagesAvailable(available(agent.key(), desired, resolution.offer()));
       metrics.packagesOffered();
     }

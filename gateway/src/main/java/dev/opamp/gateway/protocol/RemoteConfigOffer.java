@@ -1,6 +1,5 @@
 package dev.opamp.gateway.protocol;
 
-import com.google.protobuf.ByteString;
 import dev.opamp.gateway.fleet.FleetStore;
 import dev.opamp.gateway.fleet.proto.AgentRecord;
 import dev.opamp.gateway.fleet.proto.DesiredConfig;
@@ -34,24 +33,20 @@ public final class RemoteConfigOffer implements AgentOffer {
     return new Session();
   }
 
-  private final class Session implements AgentOffer.Session {
-    /** The config hash the agent last reported having (applied, applying or failed). */
-    private ByteString reportedHash = ByteString.EMPTY;
-    /** The config hash offered on this connection. */
-    private ByteString offeredHash = ByteString.EMPTY;
+  private final class Session extends HashedOfferSession {
 
     @Override
     public void reported(AgentToServer message) {
       if (message.hasRemoteConfigStatus()) {
-        reportedHash = message.getRemoteConfigStatus().getLastRemoteConfigHash();
+        agentReported(message.getRemoteConfigStatus().getLastRemoteConfigHash());
       }
     }
 
     @Override
     public void offer(Target agent, ServerToAgent.Builder reply) {
       AgentRecord stored = agent.stored();
-      if (stored.hasRemoteConfigStatus() && reportedHash.isEmpty()) {
-        reportedHash = stored.getRemoteConfigStatus().getLastRemoteConfigHash();
+      if (stored.hasRemoteConfigStatus()) {
+        storedReport(stored.getRemoteConfigStatus().getLastRemoteConfigHash());
       }
       RemoteConfigs.Resolution resolution =
           configs.resolve(stored.hasDescription() ? stored.getDescription() : null, agent.uid());
@@ -65,12 +60,9 @@ public final class RemoteConfigOffer implements AgentOffer {
       if (offer == null || !agent.declares(ACCEPTS_REMOTE_CONFIG)) {
         return;
       }
-      ByteString hash = offer.getConfigHash();
-      if (hash.equals(reportedHash) || hash.equals(offeredHash)) {
-        return;
+      if (due(offer.getConfigHash())) {
+        reply.setRemoteConfig(offer);
       }
-      offeredHash = hash;
-      reply.setRemoteConfig(offer);
     }
   }
 }
