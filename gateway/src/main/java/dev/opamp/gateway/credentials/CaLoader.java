@@ -4,8 +4,9 @@ import dev.opamp.gateway.config.GatewaySettings;
 import dev.opamp.gateway.config.SettingsException;
 import dev.opamp.gateway.credentials.proto.StoredCa;
 import dev.opamp.gateway.tls.KeyPairs;
+import dev.opamp.gateway.tls.PemFiles;
+import dev.opamp.gateway.tls.TlsMaterialException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
@@ -68,14 +69,12 @@ final class CaLoader {
     X509Certificate certificate;
     PrivateKey key;
     try {
-      certificate = Pem.certificate(read(settings.caCert(), "--ca-cert"));
-    } catch (IOException e) {
-      throw new SettingsException("--ca-cert: " + settings.caCert() + ": " + e.getMessage(), e);
-    }
-    try {
-      key = Pem.privateKey(read(settings.caKey(), "--ca-key"));
-    } catch (IOException e) {
-      throw new SettingsException("--ca-key: " + settings.caKey() + ": " + e.getMessage(), e);
+      // The listeners' PEM reading: bounded files, and messages that never quote key material.
+      certificate = PemFiles.certificates(settings.caCert(), "--ca-cert",
+          PemFiles.read(settings.caCert(), "--ca-cert")).get(0);
+      key = PemFiles.privateKey(settings.caKey(), "--ca-key", PemFiles.read(settings.caKey(), "--ca-key"));
+    } catch (TlsMaterialException e) {
+      throw new SettingsException(e.getMessage(), e);
     }
     if (certificate.getBasicConstraints() < 0) {
       throw new SettingsException("--ca-cert: " + settings.caCert() + " is not a CA certificate (no basic constraints"
@@ -110,14 +109,6 @@ final class CaLoader {
     } catch (CaKeySeal.WrongSecretException e) {
       throw new SettingsException(CaSecret.FLAG + ": the secret in " + secretFile + " does not decrypt the cluster's"
           + " stored CA key; every node must use the secret the CA key was sealed with");
-    }
-  }
-
-  private static String read(Path file, String flag) {
-    try {
-      return Files.readString(file);
-    } catch (IOException e) {
-      throw SettingsException.unreadable(flag, file, e);
     }
   }
 }

@@ -4,19 +4,15 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 
-/** PEM text in and out: certificates, private keys (PKCS#8, PKCS#1 or SEC 1) and PKCS#10 requests. */
+/** PEM text in and out: certificates and PKCS#10 requests (key files are read by {@code tls.PemFiles}). */
 final class Pem {
 
   private Pem() {}
@@ -47,18 +43,6 @@ final class Pem {
     } catch (CertificateException e) {
       throw new IOException("the certificate cannot be read: " + e.getMessage(), e);
     }
-  }
-
-  static PrivateKey privateKey(String text) throws IOException {
-    Object value = read(text);
-    JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-    if (value instanceof PEMKeyPair pair) {
-      return converter.getPrivateKey(pair.getPrivateKeyInfo()); // SEC 1 keys may leave the public half out
-    }
-    if (value instanceof PrivateKeyInfo info) {
-      return converter.getPrivateKey(info);
-    }
-    throw new IOException("no unencrypted PEM PRIVATE KEY found");
   }
 
   /** The certification request in the PEM text; null if the text holds something else or nothing. */
