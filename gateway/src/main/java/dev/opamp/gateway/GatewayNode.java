@@ -162,7 +162,7 @@ public final class GatewayNode {
       // Agents a previous run of this node held are gone with it: show them disconnected first.
       return catalog.start()
           .compose(loaded -> packageFiles.start())
-          .compose(ready -> links.start(vertx, hazelcast))
+          .compose(ready -> links.start(vertx, hazelcast, settings.opampHost()))
           .compose(ready -> packages.start())
           .compose(loaded -> AgentCredentials.start(vertx, hazelcast, settings, metrics,
               hazelcast.getConfig().getClusterName()))
@@ -193,7 +193,7 @@ public final class GatewayNode {
                 .recover(e -> cannotListen("--opamp-port", settings.opampHost(), settings.opampPort(), e))
                 .compose(opamp -> {
                   opampPort.set(opamp.port());
-                  links.listening(settings.opampTls() ? "https" : "http", settings.opampHost(), opamp.port());
+                  links.listening(settings.opampTls() ? "https" : "http", opamp.port());
                   return AdminServer.start(vertx, settings.adminHost(), settings.adminPort(),
                           settings.adminAuthToken(), metrics, () -> cluster.isRunning() && local.acceptsAgents(), api,
                           tls.admin())

@@ -19,6 +19,8 @@ public final class DownloadLinks {
   private final Duration ttl;
   private final String configuredBase;
   private volatile String base;
+  /** How URLs name the OpAMP listener's host (resolved on a worker: a wildcard needs a lookup). */
+  private volatile String listenerHost;
   private volatile DownloadTokens tokens;
 
   /**
@@ -31,10 +33,14 @@ public final class DownloadLinks {
     this.base = this.configuredBase;
   }
 
-  /** Loads (or creates) the cluster's signing secret. */
-  public Future<Void> start(Vertx vertx, HazelcastInstance hazelcast) {
+  /**
+   * Loads (or creates) the cluster's signing secret and works out how URLs name
+   * {@code opampHost}, the OpAMP listener's host, on a worker thread.
+   */
+  public Future<Void> start(Vertx vertx, HazelcastInstance hazelcast, String opampHost) {
     return vertx.executeBlocking(() -> {
       tokens = DownloadTokens.fromCluster(hazelcast);
+      listenerHost = shownHost(opampHost);
       return null;
     }, false);
   }
@@ -43,21 +49,22 @@ public final class DownloadLinks {
    * Sets the default base once the OpAMP listener is bound, unless one was configured:
    * {@code scheme} is https when the listener serves TLS.
    */
-  public void listening(String scheme, String host, int port) {
-    if (configuredBase != null) {
-      return;
+  public void listening(String scheme, int port) {
+    if (configuredBase == null) {
+      base = scheme + "://" + listenerHost + ":" + port;
     }
-    String shown = host;
+  }
+
+  /** A wildcard address becomes this host's name (a DNS lookup: blocking); IPv6 goes in brackets. */
+  private static String shownHost(String host) {
     if (host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
       try {
-        shown = InetAddress.getLocalHost().getHostName();
+        return InetAddress.getLocalHost().getHostName();
       } catch (UnknownHostException e) {
-        shown = "127.0.0.1";
+        return "127.0.0.1";
       }
-    } else if (host.contains(":") && !host.startsWith("[")) {
-      shown = "[" + host + "]";
     }
-    base = scheme + "://" + shown + ":" + port;
+    return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
   }
 
   DownloadTokens tokens() {
