@@ -250,21 +250,16 @@ final class Runner {
       return;
     }
     int expected = fleet.status().agents();
-    long peakHeap = -1;
-    long peakRss = -1;
-    long deadline = System.nanoTime() + o.fanoutTimeout.toNanos();
-    FleetStatus s = fleet.status();
-    long nextSample = 0;
-    while (s.succeeded() + s.failed() < expected && System.nanoTime() < deadline) {
-      if (probe.enabled() && System.nanoTime() >= nextSample) {
+    long[] peak = {-1, -1}; // heap, RSS
+    FleetStatus s = await(fleet, st -> st.succeeded() + st.failed() >= expected, o.fanoutTimeout, () -> {
+      if (probe.enabled()) {
         GatewayProbe.Sample sample = probe.read();
-        peakHeap = Math.max(peakHeap, sample.heapBytes());
-        peakRss = Math.max(peakRss, sample.rssBytes());
-        nextSample = System.nanoTime() + 1_000_000_000L;
+        peak[0] = Math.max(peak[0], sample.heapBytes());
+        peak[1] = Math.max(peak[1], sample.rssBytes());
       }
-      GatewayProbe.sleep(20);
-      s = fleet.status();
-    }
+    });
+    long peakHeap = peak[0];
+    long peakRss = peak[1];
     long downloaded = s.downloadedBytes() - downloadedBefore;
     p.put("installed", s.succeeded()).put("failed", s.failed()).put("agentsTargeted", expected)
         .put("downloadedBytes", downloaded);
@@ -483,9 +478,19 @@ final class Runner {
 
   /** Polls the fleet until {@code done} holds or {@code timeout} passes; answers the last status. */
   private FleetStatus await(Fleet fleet, Predicate<FleetStatus> done, Duration timeout) {
+    return await(fleet, done, timeout, () -> { });
+  }
+
+  /** {@link #await}, running {@code eachSecond} first and then about once a second meanwhile. */
+  private FleetStatus await(Fleet fleet, Predicate<FleetStatus> done, Duration timeout, Runnable eachSecond) {
     long deadline = System.nanoTime() + timeout.toNanos();
+    long nextSecond = 0;
     FleetStatus s = fleet.status();
     while (!done.test(s) && System.nanoTime() < deadline) {
+      if (System.nanoTime() >= nextSecond) {
+        eachSecond.run();
+        nextSecond = System.nanoTime() + 1_000_000_000L;
+      }
       GatewayProbe.sleep(20);
       s = fleet.status();
     }
