@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.opamp.gateway.GatewayNode;
-import dev.opamp.gateway.config.GatewaySettings;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,16 +27,12 @@ class FanoutEndToEndTest {
 
   @BeforeAll
   static void startGateway() throws Exception {
-    GatewaySettings settings = GatewaySettings.builder().opampPort(0).adminPort(0)
-        .nodeName("loadtest-" + Long.toHexString(System.nanoTime())).dataDir(dataDir).build();
-    gateway = GatewayNode.start(settings).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    gateway = LocalGateway.start(dataDir);
   }
 
   @AfterAll
   static void stopGateway() throws Exception {
-    if (gateway != null) {
-      gateway.stop().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-    }
+    LocalGateway.stop(gateway);
   }
 
   @Test
