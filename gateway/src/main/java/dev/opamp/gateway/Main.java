@@ -16,9 +16,22 @@ public final class Main {
   private static final int BAD_SETTINGS = 2;
   private static final int START_FAILED = 1;
 
+  /**
+   * On a machine of one or two cores the JDK's common fork-join pool has at most one thread, and
+   * Hazelcast then runs each asynchronous callback (every map operation's answer) on a new thread
+   * of its own: a thread start per agent message. Two threads in the pool avoid that. Set before
+   * any class touches the pool; a value given with -D is kept.
+   */
+  private static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+  private static final int MIN_COMMON_POOL_THREADS = 2;
+
   private Main() {}
 
   public static void main(String[] args) {
+    if (System.getProperty(COMMON_POOL_PARALLELISM) == null
+        && Runtime.getRuntime().availableProcessors() <= MIN_COMMON_POOL_THREADS) {
+      System.setProperty(COMMON_POOL_PARALLELISM, String.valueOf(MIN_COMMON_POOL_THREADS));
+    }
     configureLogging();
     SettingsLoader.Result loaded;
     try {

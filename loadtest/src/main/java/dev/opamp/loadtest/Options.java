@@ -34,7 +34,7 @@ import picocli.CommandLine.Option;
 final class Options {
 
   /** Agents one simulator process holds at most (each is one open file; the limit is 20 000). */
-  static final int AGENTS_PER_PROCESS = 18_000;
+  static final int AGENTS_PER_PROCESS = 19_000;
   /** Connections one local source address carries at most (the ephemeral port range is ~28 000). */
   static final int AGENTS_PER_SOURCE_ADDRESS = 20_000;
 

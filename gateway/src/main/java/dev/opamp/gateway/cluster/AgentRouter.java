@@ -1,13 +1,13 @@
 package dev.opamp.gateway.cluster;
 
 import com.hazelcast.cluster.Member;
-import com.hazelcast.core.ExecutionCallback;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.IExecutorService;
 import com.hazelcast.query.Predicate;
 import com.hazelcast.query.Predicates;
 import com.hazelcast.topic.ITopic;
 import dev.opamp.gateway.fleet.FleetStore;
+import dev.opamp.gateway.fleet.HazelcastFutures;
 import dev.opamp.gateway.fleet.HeldByNode;
 import dev.opamp.gateway.fleet.ReportOutcome;
 import dev.opamp.gateway.fleet.proto.AgentRecord;
@@ -15,9 +15,9 @@ import dev.opamp.gateway.proto.ServerToAgent;
 import dev.opamp.gateway.protocol.StaleSessions;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.io.Serializable;
+import java.util.concurrent.CompletionStage;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -90,6 +90,7 @@ public final class AgentRouter implements StaleSessions {
   }
 
   /** Runs {@code task} on the member named {@code node}; null if no such member is in the cluster. */
+  @SuppressWarnings("unchecked")
   <T> Future<T> onNode(String node, RoutedTasks.OnNode<T> task) {
     if (node.equals(local.name())) {
       return Future.succeededFuture(task.run(local)); // local tasks only hand work to event loops
@@ -98,20 +99,9 @@ public final class AgentRouter implements StaleSessions {
     if (member == null) {
       return Future.succeededFuture(null);
     }
-    Context context = vertx.getOrCreateContext();
-    Promise<T> promise = Promise.promise();
-    executor.submitToMember(task, member, new ExecutionCallback<T>() {
-      @Override
-      public void onResponse(T response) {
-        context.runOnContext(v -> promise.complete(response));
-      }
-
-      @Override
-      public void onFailure(Throwable t) {
-        context.runOnContext(v -> promise.fail(t));
-      }
-    });
-    return promise.future();
+    // Hazelcast's executor futures are completion stages (its callback variant would run on a new thread).
+    CompletionStage<T> answer = (CompletionStage<T>) executor.submitToMember(task, member);
+    return HazelcastFutures.onContext(vertx.getOrCreateContext(), answer);
   }
 
   private void deliverLocally(Broadcast b) {

@@ -7,9 +7,7 @@ import com.hazelcast.map.IMap;
 import com.hazelcast.query.Predicate;
 import dev.opamp.gateway.fleet.proto.AgentRecord;
 import dev.opamp.gateway.proto.EffectiveConfig;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -185,15 +183,6 @@ public final class FleetStore {
 
   /** Completes a Vert.x future from a Hazelcast stage, back on the calling context. */
   private <T> Future<T> onCaller(CompletionStage<T> stage) {
-    Context context = vertx.getOrCreateContext();
-    Promise<T> promise = Promise.promise();
-    stage.whenComplete((value, failure) -> context.runOnContext(v -> {
-      if (failure != null) {
-        promise.fail(failure);
-      } else {
-        promise.complete(value);
-      }
-    }));
-    return promise.future();
+    return HazelcastFutures.onContext(vertx.getOrCreateContext(), stage);
   }
 }
