@@ -105,10 +105,15 @@ trap stop_gateways EXIT
 start_gateways() {
   local i extra
   rm -rf "$OUT/data"
-  [[ $NODES -gt 1 ]] && write_cluster_configs
+  if [[ $NODES -gt 1 ]]; then
+    write_cluster_configs
+    # Every node of a cluster seals and unseals the gateway CA's key with one secret.
+    mkdir -p "$OUT/data"
+    (umask 077; head -c 32 /dev/urandom | base64 | tr -d '\n=' > "$OUT/data/ca-key.secret")
+  fi
   for ((i = 0; i < NODES; i++)); do
     extra=()
-    [[ $NODES -gt 1 ]] && extra=(--hazelcast-config "$OUT/cluster/hazelcast-$i.yaml")
+    [[ $NODES -gt 1 ]] && extra=(--hazelcast-config "$OUT/cluster/hazelcast-$i.yaml" --ca-key-secret-file "$OUT/data/ca-key.secret")
     # shellcheck disable=SC2086
     java $GATEWAY_JVM -jar "$GATEWAY_JAR" --node-name "bench$((i + 1))" \
       --opamp-port "${OPAMP_PORTS[$i]}" --admin-port "${ADMIN_PORTS[$i]}" --data-dir "$OUT/data/node$i" \

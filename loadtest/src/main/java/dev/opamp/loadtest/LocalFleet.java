@@ -50,7 +50,7 @@ final class LocalFleet implements Fleet {
     int n = o.sliceSize();
     int first = o.sliceStart();
     Targets targets = Targets.parse(o.targets);
-    List<String> sources = SourceAddresses.parse(o.sourceAddresses, o.agents);
+    List<String> sources = o.sourceAddressList();
     int sourceSlots = Math.max(1, sources.size());
     for (int s = 0; s < sourceSlots; s++) {
       String local = sources.isEmpty() ? null : sources.get(s);

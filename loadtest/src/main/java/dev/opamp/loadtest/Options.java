@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
         "  failover      ramp over several --target nodes, SIGKILL one (--kill-node, --gateway-pids); time until its",
         "                agents are back on the others and the cluster's session count (GET /api/v1/nodes) is --agents",
         "Runs above ~" + Options.AGENTS_PER_PROCESS + " agents use several worker processes (one process may hold",
-        "at most 20 000 open files) and, above 20 000, several local source addresses.",
+        "at most 20 000 open files) and, against a loopback server, several local source addresses.",
         ""},
     footer = {"", "Durations: 500ms, 30s, 5m, 1h (a bare number is seconds). The report is a table on stdout",
         "and, with --report, JSON (see the README's 'Load test' section).", ""})
@@ -35,8 +35,8 @@ final class Options {
 
   /** Agents one simulator process holds at most (each is one open file; the limit is 20 000). */
   static final int AGENTS_PER_PROCESS = 19_000;
-  /** Connections one local source address carries at most (the ephemeral port range is ~28 000). */
-  static final int AGENTS_PER_SOURCE_ADDRESS = 20_000;
+  /** Connections one automatic local source address carries (see {@link SourceAddresses}). */
+  static final int AGENTS_PER_SOURCE_ADDRESS = 2_000;
 
   enum Scenario { connect, fanout, packages, credentials, storm, churn, soak, failover, floor_server }
 
@@ -99,8 +99,9 @@ final class Options {
   Duration settle;
 
   @Option(names = "--source-addresses", paramLabel = "RANGE",
-      description = "local addresses to connect from: 127.0.0.2-127.0.0.9 or a comma list. Default: the OS picks "
-          + "up to 20 000 agents; above, 127.0.0.2, 127.0.0.3, ... one per 20 000 agents")
+      description = "local addresses to connect from: 127.0.0.2-127.0.0.9 or a comma list. Default, for "
+          + "loopback targets: 127.0.0.2, 127.0.0.3, ... one per " + AGENTS_PER_SOURCE_ADDRESS + " agents (the OS "
+          + "picks up to " + AGENTS_PER_SOURCE_ADDRESS + " agents, and for servers on other hosts)")
   String sourceAddresses;
 
   @Option(names = "--processes", paramLabel = "N", defaultValue = "0",
@@ -273,11 +274,15 @@ final class Options {
       }
     }
     try {
-      SourceAddresses.parse(sourceAddresses, agents);
-      Targets.parse(targets);
+      sourceAddressList();
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(cl, e.getMessage());
     }
+  }
+
+  /** The local addresses agents connect from ({@link SourceAddresses}); empty: the OS chooses. */
+  List<String> sourceAddressList() {
+    return SourceAddresses.parse(sourceAddresses, agents, Targets.parse(targets).allLoopback());
   }
 
   boolean isWorker() {

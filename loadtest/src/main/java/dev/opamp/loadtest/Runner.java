@@ -43,7 +43,7 @@ final class Runner {
         .put("targets", new JsonArray(o.targets)).put("rate", o.rate)
         .put("heartbeatSeconds", o.heartbeat.toMillis() / 1000.0)
         .put("processes", o.processes)
-        .put("sourceAddresses", new JsonArray(SourceAddresses.parse(o.sourceAddresses, o.agents)))
+        .put("sourceAddresses", new JsonArray(o.sourceAddressList()))
         .put("machine", machine());
 
     JsonObject floor = null;

@@ -75,4 +75,9 @@ final class Targets {
   List<Target> all() {
     return targets;
   }
+
+  /** Whether every target is an IPv4 loopback server (reachable from 127.0.0.2 and the like). */
+  boolean allLoopback() {
+    return targets.stream().allMatch(t -> t.host().startsWith("127.") || t.host().equalsIgnoreCase("localhost"));
+  }
 }

@@ -16,13 +16,14 @@ class PartsTest {
 
   @Test
   void sourceAddressesComeFromARangeOrAreChosenAboveTwentyThousandAgents() {
-    assertEquals(List.of("127.0.0.2", "127.0.0.3", "127.0.0.4"), SourceAddresses.parse("127.0.0.2-127.0.0.4", 10));
-    assertEquals(List.of("127.0.0.2", "127.0.0.9"), SourceAddresses.parse("127.0.0.2,127.0.0.9", 10));
-    assertEquals(List.of(), SourceAddresses.parse(null, 20_000));
-    assertEquals(List.of("127.0.0.2", "127.0.0.3"), SourceAddresses.parse(null, 20_001));
-    assertEquals(5, SourceAddresses.parse(null, 100_000).size());
-    assertThrows(IllegalArgumentException.class, () -> SourceAddresses.parse("127.0.0.9-127.0.0.2", 1));
-    assertThrows(IllegalArgumentException.class, () -> SourceAddresses.parse("localhost", 1));
+    assertEquals(List.of("127.0.0.2", "127.0.0.3", "127.0.0.4"), SourceAddresses.parse("127.0.0.2-127.0.0.4", 10, true));
+    assertEquals(List.of("127.0.0.2", "127.0.0.9"), SourceAddresses.parse("127.0.0.2,127.0.0.9", 10, false));
+    assertEquals(List.of(), SourceAddresses.parse(null, 2_000, true));
+    assertEquals(List.of("127.0.0.2", "127.0.0.3"), SourceAddresses.parse(null, 2_001, true));
+    assertEquals(50, SourceAddresses.parse(null, 100_000, true).size());
+    assertEquals(List.of(), SourceAddresses.parse(null, 100_000, false), "a remote server: the OS chooses");
+    assertThrows(IllegalArgumentException.class, () -> SourceAddresses.parse("127.0.0.9-127.0.0.2", 1, true));
+    assertThrows(IllegalArgumentException.class, () -> SourceAddresses.parse("localhost", 1, true));
   }
 
   @Test

@@ -74,7 +74,7 @@ public final class ConnectionSettingsCatalog {
   public Future<Void> start() {
     listener = definitions.addEntryListener(new MapChanges<String, byte[]>(this::reload), false);
     rolloutListener = rollouts.map().addEntryListener(new MapChanges<String, byte[]>(this::reload), false);
-    // Catches missed events; the config catalog's reconcile already re-offers every session.
+    // Catches missed events; the config catalog's periodic re-offer covers offers lost on their way.
     timer = vertx.setPeriodic(RECONCILE_MILLIS, id -> reload());
     return reload();
   }

@@ -59,9 +59,9 @@ public final class FleetStore {
     return onCaller(agents.submitToKey(key, new SetDesiredPart(fieldNumber, carrier)));
   }
 
-  /** Every record matching {@code query}, by key (a cluster-wide scan, on a worker thread). */
-  public Future<Map<String, AgentRecord>> records(Predicate<String, AgentRecord> query) {
-    return vertx.executeBlocking(() -> recordsNow(query), false);
+  /** The records of these agents (absent ones left out), read on a worker thread. */
+  public Future<Map<String, AgentRecord>> records(Set<String> keys) {
+    return vertx.executeBlocking(() -> agents.getAll(keys), false);
   }
 
   /** The records of these agents (absent ones left out), blocking: for callers on a worker thread. */
@@ -69,7 +69,7 @@ public final class FleetStore {
     return agents.getAll(keys);
   }
 
-  /** {@link #records}, blocking: for callers already on a worker thread. */
+  /** Every record matching {@code query}, by key: a cluster-wide scan, blocking, for callers on a worker thread. */
   public Map<String, AgentRecord> recordsNow(Predicate<String, AgentRecord> query) {
     Map<String, AgentRecord> out = new java.util.HashMap<>();
     for (Map.Entry<String, AgentRecord> e : agents.entrySet(query)) {

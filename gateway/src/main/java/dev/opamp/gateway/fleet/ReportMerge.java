@@ -45,6 +45,12 @@ public final class ReportMerge implements EntryProcessor<String, AgentRecord, by
         .setStoredComponentsHash(merged.getAvailableComponents().getHash())
         .setHasComponentDetails(merged.getAvailableComponents().getComponentsCount() > 0)
         .setHasEffectiveConfig(!merged.getEffectiveConfigHash().isEmpty());
+    if (merged.hasHealth()) {
+      outcome.setHealthy(merged.getHealth().getHealthy());
+    }
+    if (merged.hasRemoteConfigStatus()) {
+      outcome.setRemoteConfigStatus(merged.getRemoteConfigStatus().getStatusValue());
+    }
     Connection displaced = displacedHolder(stored, delta);
     if (displaced != null) {
       outcome.setPreviousNode(displaced.getNode()).setPreviousEpoch(displaced.getEpoch());

@@ -20,6 +20,9 @@ import dev.opamp.gateway.fleet.proto.MergeOutcome;
  * @param offerView the stored record without the parts no offer depends on (health, components,
  *     custom messages): given when the report opened a session or changed a part that offers
  *     depend on, so the session can work out what to offer; null otherwise
+ * @param healthy the stored health's {@code healthy}; null if the agent never reported health
+ * @param remoteConfigStatus the stored remote-config status (a {@code RemoteConfigStatuses}
+ *     number); null if the agent never reported one
  */
 public record ReportOutcome(
     boolean existed,
@@ -29,7 +32,9 @@ public record ReportOutcome(
     boolean hasComponentDetails,
     boolean hasEffectiveConfig,
     Holder previousHolder,
-    AgentRecord offerView) {
+    AgentRecord offerView,
+    Boolean healthy,
+    Integer remoteConfigStatus) {
 
   /** A node and session epoch that held an agent. */
   public record Holder(String node, long epoch) {}
@@ -45,6 +50,8 @@ public record ReportOutcome(
     return new ReportOutcome(m.getExisted(), m.getChanged(), m.getHasDescription(),
         m.getStoredComponentsHash().toByteArray(), m.getHasComponentDetails(), m.getHasEffectiveConfig(),
         m.getPreviousNode().isEmpty() ? null : new Holder(m.getPreviousNode(), m.getPreviousEpoch()),
-        m.hasOfferView() ? m.getOfferView() : null);
+        m.hasOfferView() ? m.getOfferView() : null,
+        m.hasHealthy() ? m.getHealthy() : null,
+        m.hasRemoteConfigStatus() ? m.getRemoteConfigStatus() : null);
   }
 }

@@ -1,79 +1,74 @@
 package dev.opamp.gateway.metrics;
 
-import com.hazelcast.aggregation.Aggregator;
-import dev.opamp.gateway.fleet.proto.AgentRecord;
 import dev.opamp.gateway.proto.RemoteConfigStatuses;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * Counts agent records by health and by remote-config status where they are stored, so a census
- * of any number of agents sends a dozen numbers over the network, not the records.
+ * The agents connected to this node, counted by their stored health and remote-config status and
+ * kept live: a session moves its agent to another count when a write of its report changes what
+ * is stored, and out of the counts when it closes. Summed over nodes, the counts cover the
+ * connected fleet. No scan of the fleet map is needed, however large the fleet.
  */
-public final class AgentCensus implements Aggregator<Map.Entry<String, AgentRecord>, AgentCensus.Counts> {
+public final class AgentCensus {
 
-  private static final long serialVersionUID = 1L;
-
-  /** The {@code health} tag values: the agent's reported {@code ComponentHealth.healthy}, or none reported. */
+  /** The {@code health} tag values: the agent's stored {@code ComponentHealth.healthy}, or none reported. */
   public static final List<String> HEALTH = List.of("healthy", "unhealthy", "unknown");
-  /** The {@code status} tag values: the reported {@code RemoteConfigStatus}, or none reported. */
+  /** The {@code status} tag values: the stored {@code RemoteConfigStatus}, or none reported. */
   public static final List<String> REMOTE_CONFIG = List.of("applied", "applying", "failed", "unset", "none");
+  /** The place of an agent that is not counted (before its first write, after its session closed). */
+  public static final int NOT_COUNTED = -1;
 
-  private final long[] counts = new long[HEALTH.size() + REMOTE_CONFIG.size()];
+  private final AtomicLongArray health = new AtomicLongArray(HEALTH.size());
+  private final AtomicLongArray remoteConfig = new AtomicLongArray(REMOTE_CONFIG.size());
 
-  /** What a census found: agents by health and by remote-config status. */
-  public record Counts(long[] health, long[] remoteConfig) implements java.io.Serializable {
-    public long health(String value) {
-      return health[HEALTH.indexOf(value)];
-    }
-
-    public long remoteConfig(String value) {
-      return remoteConfig[REMOTE_CONFIG.indexOf(value)];
-    }
+  /**
+   * Where an agent with this stored state is counted: its health and remote-config values in one
+   * number. {@code healthy} null: no health stored; {@code remoteConfigStatus} null: no status.
+   */
+  public static int place(Boolean healthy, Integer remoteConfigStatus) {
+    return healthIndex(healthy) * REMOTE_CONFIG.size() + remoteConfigIndex(remoteConfigStatus);
   }
 
-  @Override
-  public void accumulate(Map.Entry<String, AgentRecord> entry) {
-    AgentRecord r = entry.getValue();
-    if (r == null) {
+  /** Moves one agent from {@code from} to {@code to} (either may be {@link #NOT_COUNTED}). */
+  public void move(int from, int to) {
+    if (from == to) {
       return;
     }
-    counts[healthIndex(r)]++;
-    counts[HEALTH.size() + remoteConfigIndex(r)]++;
+    if (from != NOT_COUNTED) {
+      health.decrementAndGet(from / REMOTE_CONFIG.size());
+      remoteConfig.decrementAndGet(from % REMOTE_CONFIG.size());
+    }
+    if (to != NOT_COUNTED) {
+      health.incrementAndGet(to / REMOTE_CONFIG.size());
+      remoteConfig.incrementAndGet(to % REMOTE_CONFIG.size());
+    }
   }
 
-  static int healthIndex(AgentRecord r) {
-    if (!r.hasHealth()) {
+  public long health(String value) {
+    return health.get(HEALTH.indexOf(value));
+  }
+
+  public long remoteConfig(String value) {
+    return remoteConfig.get(REMOTE_CONFIG.indexOf(value));
+  }
+
+  private static int healthIndex(Boolean healthy) {
+    if (healthy == null) {
       return 2;
     }
-    return r.getHealth().getHealthy() ? 0 : 1;
+    return healthy ? 0 : 1;
   }
 
-  static int remoteConfigIndex(AgentRecord r) {
-    if (!r.hasRemoteConfigStatus()) {
+  private static int remoteConfigIndex(Integer status) {
+    if (status == null) {
       return 4;
     }
-    RemoteConfigStatuses status = r.getRemoteConfigStatus().getStatus();
     return switch (status) {
-      case RemoteConfigStatuses_APPLIED -> 0;
-      case RemoteConfigStatuses_APPLYING -> 1;
-      case RemoteConfigStatuses_FAILED -> 2;
+      case RemoteConfigStatuses.RemoteConfigStatuses_APPLIED_VALUE -> 0;
+      case RemoteConfigStatuses.RemoteConfigStatuses_APPLYING_VALUE -> 1;
+      case RemoteConfigStatuses.RemoteConfigStatuses_FAILED_VALUE -> 2;
       default -> 3; // UNSET, or a value newer than this gateway
     };
-  }
-
-  @Override
-  public void combine(Aggregator other) {
-    long[] theirs = ((AgentCensus) other).counts;
-    for (int i = 0; i < counts.length; i++) {
-      counts[i] += theirs[i];
-    }
-  }
-
-  @Override
-  public Counts aggregate() {
-    return new Counts(Arrays.copyOfRange(counts, 0, HEALTH.size()),
-        Arrays.copyOfRange(counts, HEALTH.size(), counts.length));
   }
 }

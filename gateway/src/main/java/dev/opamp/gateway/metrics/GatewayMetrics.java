@@ -89,13 +89,13 @@ public final class GatewayMetrics implements AutoCloseable {
   public static final String TLS_RELOAD_SUCCESS = "success";
   public static final String TLS_RELOAD_FAILURE = "failure";
 
-  // The agents this node holds, as their records say (a census every CENSUS_INTERVAL).
+  // The agents this node holds, by what their records store (a live census, AgentCensus).
 
-  /** Gauge: agents whose record says they are connected to this node, by health. */
+  /** Gauge: agents connected to this node, by stored health. */
   public static final String AGENTS_HEALTH = "opamp.agents.health";
-  /** Gauge: agents whose record says they are connected to this node, by remote-config status. */
+  /** Gauge: agents connected to this node, by stored remote-config status. */
   public static final String AGENTS_REMOTE_CONFIG = "opamp.agents.remote.config";
-  /** Gauge: seconds since the last census of this node's agents succeeded. */
+  /** Gauge: seconds since this node's census was last brought up to date (0: it is kept live). */
   public static final String AGENTS_CENSUS_AGE = "opamp.agents.census.age";
 
   // Desired state.
@@ -150,7 +150,7 @@ public final class GatewayMetrics implements AutoCloseable {
   /** Gauge: how long the oldest probe still queued on an event loop has waited (0 when none). */
   public static final String EVENT_LOOP_STALL = "opamp.event.loop.stall";
 
-  /** How often the census counts this node's agents by health and remote-config status. */
+  /** How often the rollout census counts the cluster's rollouts by state. */
   public static final Duration CENSUS_INTERVAL = Duration.ofSeconds(10);
   /** How often each event loop is probed. */
   public static final Duration PROBE_INTERVAL = Duration.ofMillis(500);
@@ -209,6 +209,7 @@ public final class GatewayMetrics implements AutoCloseable {
 
   private final PrometheusMeterRegistry registry;
   private final String nodeName;
+  private final AgentCensus census = new AgentCensus();
   private final List<AutoCloseable> binders = new ArrayList<>();
   private final List<AutoCloseable> sampling = new ArrayList<>();
   private final Map<Transport, Counter> received = new EnumMap<>(Transport.class);
@@ -226,6 +227,18 @@ public final class GatewayMetrics implements AutoCloseable {
     this.nodeName = nodeName;
     // Before any meter: common tags only apply to meters registered after them.
     registry.config().commonTags(NODE_TAG, nodeName);
+    for (String health : AgentCensus.HEALTH) {
+      gauge(registry, AGENTS_HEALTH, "Agents connected to this node, by stored health",
+          census, c -> c.health(health), "health", health);
+    }
+    for (String status : AgentCensus.REMOTE_CONFIG) {
+      gauge(registry, AGENTS_REMOTE_CONFIG, "Agents connected to this node, by stored remote-config status",
+          census, c -> c.remoteConfig(status), "status", status);
+    }
+    Gauge.builder(AGENTS_CENSUS_AGE, () -> 0)
+        .description("Seconds since this node's census of its agents was brought up to date (0: it is kept live)")
+        .baseUnit("seconds")
+        .register(registry);
     for (Transport t : Transport.values()) {
       Gauge.builder(AGENTS_CONNECTED, sessions, s -> s.connected(t))
           .description("Agent sessions held by this node")
@@ -412,6 +425,11 @@ public final class GatewayMetrics implements AutoCloseable {
         .register(registry);
   }
 
+  /** The live count of this node's agents by stored health and remote-config status. */
+  public AgentCensus census() {
+    return census;
+  }
+
   /** Registers the gauge of the receive budget's size, so dashboards can show how full it is. */
   public void receiveBudgetLimit(long bytes) {
     Gauge.builder(RECEIVE_BUDGET_LIMIT, () -> bytes)
@@ -422,15 +440,12 @@ public final class GatewayMetrics implements AutoCloseable {
 
   /**
    * Starts what is sampled rather than counted: the cluster gauges and migration counter, the
-   * census of this node's agents (every {@link #CENSUS_INTERVAL}, on a worker thread) and the
+   * census of the cluster's rollouts (every {@link #CENSUS_INTERVAL}, on a worker thread) and the
    * event-loop probe. {@link #stopSampling()} (or {@link #close()}) ends it.
    */
   public synchronized void startSampling(Vertx vertx, HazelcastInstance hazelcast) {
     ClusterMeters cluster = new ClusterMeters(hazelcast);
     sampling.add(cluster.bindTo(registry));
-    FleetCensus census = new FleetCensus(vertx, hazelcast, nodeName, CENSUS_INTERVAL);
-    census.bindTo(registry);
-    sampling.add(census);
     RolloutCensus rollouts = new RolloutCensus(vertx, hazelcast, CENSUS_INTERVAL);
     rollouts.bindTo(registry);
     sampling.add(rollouts);

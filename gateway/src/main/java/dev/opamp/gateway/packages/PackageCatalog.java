@@ -82,7 +82,8 @@ public final class PackageCatalog implements PackageChoice {
       UUID id = map.addEntryListener(new MapChanges<String, byte[]>(this::reload), false);
       unlisten.add(() -> map.removeEntryListener(id));
     }
-    timer = vertx.setPeriodic(RECONCILE_MILLIS, id -> load(true));
+    // Catches missed events; the config catalog's periodic re-offer covers offers lost on their way.
+    timer = vertx.setPeriodic(RECONCILE_MILLIS, id -> reload());
     return reload();
   }
 
@@ -98,17 +99,13 @@ public final class PackageCatalog implements PackageChoice {
 
   /** Reloads now; the future completes once this node applies what the cluster holds. */
   public Future<Void> reload() {
-    return load(false);
-  }
-
-  private Future<Void> load(boolean notifyAnyway) {
     return vertx.executeBlocking(this::loadNow, false).map(next -> {
       boolean changed = !next.equals(loaded);
       loaded = next;
       // Every node keeps every file the gateway serves: pull what was published elsewhere.
       files.prefetch(next.versions().values().stream().filter(v -> v.getUrl().isEmpty())
           .map(v -> dev.opamp.gateway.fleet.Hex.hex(v.getSha256())).distinct().toList());
-      if (changed || notifyAnyway) {
+      if (changed) {
         changeListeners.forEach(Runnable::run);
       }
       return (Void) null;

@@ -1,12 +1,11 @@
 package dev.opamp.gateway.protocol;
 
 import dev.opamp.gateway.fleet.FleetStore;
-import dev.opamp.gateway.fleet.HeldByNode;
 import dev.opamp.gateway.fleet.proto.AgentRecord;
 import dev.opamp.gateway.session.LiveSession;
 import dev.opamp.gateway.session.SessionRegistry;
 import io.vertx.core.Vertx;
-import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -15,16 +14,16 @@ import java.util.logging.Logger;
 
 /**
  * When desired state changes (configs, connection settings, packages), offers each agent this
- * node holds what it now needs: one
- * query for this node's agents (never one cluster call per agent), then the sessions are
- * refreshed in paced batches so a fan-out to many agents never stalls the event loops.
+ * node holds what it now needs. The records are read for this node's own sessions only, a batch
+ * at a time (a few cluster calls per batch, never one per agent, and never a scan of the other
+ * nodes' agents); each batch's sessions are refreshed before the next is read, so a fan-out to
+ * many agents holds a bounded number of records and never stalls the event loops.
  */
 public final class OfferFanout {
 
   private static final Logger LOG = Logger.getLogger(OfferFanout.class.getName());
-  /** Sessions refreshed per batch, and the pause between batches. */
-  private static final int BATCH = 500;
-  private static final long PAUSE_MILLIS = 5;
+  /** Records read per cluster call. */
+  private static final int BATCH = 2000;
   private static final long RETRY_MILLIS = 2000;
 
   private final Vertx vertx;
@@ -47,31 +46,30 @@ public final class OfferFanout {
       again.set(true);
       return;
     }
-    fleet.records(new HeldByNode(nodeName)).onComplete(r -> {
+    refreshFrom(sessions.keys(), 0);
+  }
+
+  private void refreshFrom(List<String> work, int start) {
+    if (start >= work.size()) {
+      finished();
+      return;
+    }
+    int end = Math.min(work.size(), start + BATCH);
+    fleet.records(new HashSet<>(work.subList(start, end))).onComplete(r -> {
       if (r.failed()) {
         LOG.log(Level.WARNING, "offer fan-out on " + nodeName + " could not read its agents; retrying", r.cause());
         again.set(true); // the cluster may be moving partitions (a node left): try again shortly
         vertx.setTimer(RETRY_MILLIS, id -> finished());
         return;
       }
-      List<Map.Entry<String, AgentRecord>> work = new ArrayList<>(r.result().entrySet());
-      refreshFrom(work, 0);
-    });
-  }
-
-  private void refreshFrom(List<Map.Entry<String, AgentRecord>> work, int start) {
-    int end = Math.min(work.size(), start + BATCH);
-    for (int i = start; i < end; i++) {
-      LiveSession session = sessions.holder(work.get(i).getKey());
-      if (session != null) {
-        session.refresh(work.get(i).getValue());
+      for (Map.Entry<String, AgentRecord> e : r.result().entrySet()) {
+        LiveSession session = sessions.holder(e.getKey());
+        if (session != null) {
+          session.refresh(e.getValue());
+        }
       }
-    }
-    if (end < work.size()) {
-      vertx.setTimer(PAUSE_MILLIS, id -> refreshFrom(work, end));
-    } else {
-      finished();
-    }
+      refreshFrom(work, end);
+    });
   }
 
   private void finished() {

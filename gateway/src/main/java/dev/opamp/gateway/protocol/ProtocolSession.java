@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.opamp.gateway.fleet.ReportOutcome;
 import dev.opamp.gateway.fleet.proto.AgentRecord;
 import dev.opamp.gateway.fleet.proto.Connection;
+import dev.opamp.gateway.metrics.AgentCensus;
 import dev.opamp.gateway.metrics.GatewayMetrics.ErrorReason;
 import dev.opamp.gateway.proto.AgentCapabilities;
 import dev.opamp.gateway.proto.AgentIdentification;
@@ -58,6 +59,8 @@ final class ProtocolSession implements AgentConnectionHandler, LiveSession {
   private CertificateBinding binding;
   /** This connection's memory of each kind of offer (config, connection settings, packages). */
   private final AgentOffer.Session[] offers;
+  /** Where this session's agent is counted in the node's census ({@link AgentCensus#place}). */
+  private int censusPlace = AgentCensus.NOT_COUNTED;
   private ByteString lastEffectiveConfigHash = ByteString.EMPTY;
   private long lastEffectiveConfigFingerprint;
 
@@ -160,6 +163,7 @@ final class ProtocolSession implements AgentConnectionHandler, LiveSession {
       return;
     }
     closed = true;
+    countAs(AgentCensus.NOT_COUNTED);
     if (key == null) {
       return;
     }
@@ -211,10 +215,15 @@ final class ProtocolSession implements AgentConnectionHandler, LiveSession {
     channel.context().runOnContext(v -> channel.close(GOING_AWAY, "the agent is connected to another node"));
   }
 
+  /**
+   * Offers what {@code record} calls for. A record this session has not written yet (read by a
+   * fan-out before the session's first write landed) is ignored: it may describe the agent as it
+   * was, and the first write's answer makes the offers from the current record anyway.
+   */
   @Override
   public void refresh(AgentRecord record) {
     channel.context().runOnContext(v -> {
-      if (closed || key == null) {
+      if (closed || key == null || !writtenByThisSession(record)) {
         return;
       }
       ServerToAgent.Builder due = ServerToAgent.newBuilder();
@@ -223,6 +232,16 @@ final class ProtocolSession implements AgentConnectionHandler, LiveSession {
         channel.push(due.setInstanceUid(uid).setCapabilities(ServerCapabilitySet.CURRENT).build());
       }
     });
+  }
+
+  private boolean writtenByThisSession(AgentRecord record) {
+    Connection holder = record.getConnection();
+    return holder.getEpoch() == epoch && holder.getNode().equals(protocol.nodeName());
+  }
+
+  private void countAs(int place) {
+    protocol.metrics().census().move(censusPlace, place);
+    censusPlace = place;
   }
 
   /** Asks every kind of offer what the agent, as stored, should be offered now. */
@@ -365,6 +384,9 @@ final class ProtocolSession implements AgentConnectionHandler, LiveSession {
   private ServerToAgent afterWrite(AgentToServer message, ReportOutcome outcome, ServerToAgent.Builder reply) {
     protocol.metrics().fleetWrite(outcome.changed() ? "changed" : "unchanged");
     connectionRecorded = true;
+    if (!closed) {
+      countAs(AgentCensus.place(outcome.healthy(), outcome.remoteConfigStatus()));
+    }
     if (outcome.offerView() != null) {
       addOffers(outcome.offerView(), reply);
     }

@@ -35,10 +35,16 @@ public final class ConfigCatalog implements RemoteConfigs {
 
   private static final Logger LOG = Logger.getLogger(ConfigCatalog.class.getName());
   /**
-   * The level-triggered safety net: this often the catalog reloads and every listener runs even
-   * without a change, so a node that missed an event, or a fan-out that failed, still converges.
+   * The level-triggered safety net: this often the catalog reloads, so a node that missed an
+   * event still converges; listeners run when the reload finds a change.
    */
   private static final long RECONCILE_MILLIS = 15_000;
+  /**
+   * Every this many reloads (five minutes) listeners run even without a change: every session of
+   * the node is offered again, a last resort for an offer lost on its way (a fan-out retries on
+   * its own when it fails). Rarely, because it reads every record this node holds.
+   */
+  private static final int RE_OFFER_EVERY = 20;
 
   /** A config version, ready to match and (without variables) already rendered. */
   private record Prepared(ConfigVersion version, Selector selector, AgentRemoteConfig rendered) {
@@ -66,6 +72,8 @@ public final class ConfigCatalog implements RemoteConfigs {
   /** Agents an operator pinned to a version, by fleet key. */
   private volatile Map<String, Prepared> overrides = Map.of();
   private UUID listener;
+  /** Periodic reloads so far (on the timer's event loop only). */
+  private int reconciles;
   private UUID rolloutListener;
   private UUID overrideListener;
   private long timer;
@@ -152,7 +160,8 @@ public final class ConfigCatalog implements RemoteConfigs {
   }
 
   private void reconcile() {
-    load(true);
+    reconciles++;
+    load(reconciles % RE_OFFER_EVERY == 0);
   }
 
   private Future<Void> load(boolean notifyAnyway) {

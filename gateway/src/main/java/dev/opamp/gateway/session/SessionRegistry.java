@@ -49,6 +49,11 @@ public final class SessionRegistry {
     return byUid.get(uidKey);
   }
 
+  /** A snapshot of the uid keys held now. */
+  public List<String> keys() {
+    return new ArrayList<>(byUid.keySet());
+  }
+
   /** A snapshot of the sessions held now. */
   public List<LiveSession> sessions() {
     return new ArrayList<>(byUid.values());

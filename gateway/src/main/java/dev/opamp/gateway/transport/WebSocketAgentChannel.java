@@ -72,8 +72,8 @@ final class WebSocketAgentChannel extends AgentChannelBase {
 
   @Override
   public boolean push(ServerToAgent message) {
-    if (closed) {
-      return false;
+    if (closed || ws.isClosed()) {
+      return false; // the peer may have gone before this channel heard of it
     }
     byte[] bytes = endpoint.encodeOutbound(message, Transport.WEBSOCKET);
     if (bytes == null) {

@@ -1,55 +1,50 @@
 package dev.opamp.gateway.metrics;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.opamp.gateway.fleet.proto.AgentRecord;
-import dev.opamp.gateway.proto.ComponentHealth;
-import dev.opamp.gateway.proto.RemoteConfigStatus;
 import dev.opamp.gateway.proto.RemoteConfigStatuses;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The census aggregator: one count per health and remote-config value, summed across partitions. */
+/** The live census: one count per health and remote-config value, moved as stored state changes. */
 class AgentCensusTest {
 
-  private static AgentRecord record(Boolean healthy, Integer remoteConfigStatus) {
-    AgentRecord.Builder b = AgentRecord.newBuilder();
-    if (healthy != null) {
-      b.setHealth(ComponentHealth.newBuilder().setHealthy(healthy));
-    }
-    if (remoteConfigStatus != null) {
-      b.setRemoteConfigStatus(RemoteConfigStatus.newBuilder().setStatusValue(remoteConfigStatus));
-    }
-    return b.build();
-  }
-
-  private static void add(AgentCensus census, AgentRecord r) {
-    census.accumulate(Map.entry("k" + System.nanoTime(), r));
-  }
+  private static final int APPLIED = RemoteConfigStatuses.RemoteConfigStatuses_APPLIED_VALUE;
+  private static final int APPLYING = RemoteConfigStatuses.RemoteConfigStatuses_APPLYING_VALUE;
+  private static final int FAILED = RemoteConfigStatuses.RemoteConfigStatuses_FAILED_VALUE;
 
   @Test
   void countsEveryHealthAndRemoteConfigValue() {
-    AgentCensus one = new AgentCensus();
-    add(one, record(true, RemoteConfigStatuses.RemoteConfigStatuses_APPLIED_VALUE));
-    add(one, record(true, RemoteConfigStatuses.RemoteConfigStatuses_APPLYING_VALUE));
-    add(one, record(false, RemoteConfigStatuses.RemoteConfigStatuses_FAILED_VALUE));
-    AgentCensus other = new AgentCensus();
-    add(other, record(null, RemoteConfigStatuses.RemoteConfigStatuses_UNSET_VALUE));
-    add(other, record(null, 42)); // a status newer than this gateway counts as unset
-    add(other, record(false, null));
-    one.combine(other);
-    AgentCensus.Counts counts = one.aggregate();
-    assertArrayEquals(new long[] {2, 2, 2}, counts.health());
-    assertArrayEquals(new long[] {1, 1, 1, 2, 1}, counts.remoteConfig());
-    assertEquals(2, counts.health("unknown"));
-    assertEquals(1, counts.remoteConfig("none"));
+    AgentCensus census = new AgentCensus();
+    census.move(AgentCensus.NOT_COUNTED, AgentCensus.place(true, APPLIED));
+    census.move(AgentCensus.NOT_COUNTED, AgentCensus.place(true, APPLYING));
+    census.move(AgentCensus.NOT_COUNTED, AgentCensus.place(false, FAILED));
+    census.move(AgentCensus.NOT_COUNTED, AgentCensus.place(null, RemoteConfigStatuses.RemoteConfigStatuses_UNSET_VALUE));
+    census.move(AgentCensus.NOT_COUNTED, AgentCensus.place(null, 42)); // newer than this gateway: unset
+    census.move(AgentCensus.NOT_COUNTED, AgentCensus.place(false, null));
+    assertEquals(2, census.health("healthy"));
+    assertEquals(2, census.health("unhealthy"));
+    assertEquals(2, census.health("unknown"));
+    assertEquals(1, census.remoteConfig("applied"));
+    assertEquals(1, census.remoteConfig("applying"));
+    assertEquals(1, census.remoteConfig("failed"));
+    assertEquals(2, census.remoteConfig("unset"));
+    assertEquals(1, census.remoteConfig("none"));
   }
 
   @Test
-  void anEmptyCensusCountsZero() {
-    AgentCensus.Counts counts = new AgentCensus().aggregate();
-    assertArrayEquals(new long[3], counts.health());
-    assertArrayEquals(new long[5], counts.remoteConfig());
+  void anAgentMovesBetweenCountsAndLeavesThem() {
+    AgentCensus census = new AgentCensus();
+    int applying = AgentCensus.place(true, APPLYING);
+    int applied = AgentCensus.place(true, APPLIED);
+    census.move(AgentCensus.NOT_COUNTED, applying);
+    census.move(applying, applied);
+    assertEquals(0, census.remoteConfig("applying"));
+    assertEquals(1, census.remoteConfig("applied"));
+    assertEquals(1, census.health("healthy"), "a move of one part keeps the other");
+    census.move(applied, applied);
+    assertEquals(1, census.remoteConfig("applied"), "no move, no change");
+    census.move(applied, AgentCensus.NOT_COUNTED);
+    assertEquals(0, census.remoteConfig("applied"));
+    assertEquals(0, census.health("healthy"));
   }
 }

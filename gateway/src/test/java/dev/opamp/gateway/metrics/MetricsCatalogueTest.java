@@ -43,7 +43,7 @@ class MetricsCatalogueTest {
     fleet.heartbeats();
     fleet.garbage();
     System.gc(); // so the JVM's GC pause timer exists, as it does on any node that ran a while
-    // The census runs every 10 s: wait for one that saw the whole sample.
+    // The census follows each write: wait until the whole sample has been written.
     after = Poll.until("the census to count the sample fleet", Duration.ofSeconds(30),
         MetricsCatalogueTest::scrape,
         e -> e.value("opamp_agents_health", "health", "healthy") == FleetSample.HEALTHY
