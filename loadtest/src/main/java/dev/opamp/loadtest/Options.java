@@ -109,7 +109,7 @@ final class Options {
           + " agents, in-process below that)")
   int processes;
 
-  @Option(names = "--worker-jvm-args", paramLabel = "ARGS", defaultValue = "-Xmx1g -XX:+UseParallelGC",
+  @Option(names = "--worker-jvm-args", paramLabel = "ARGS", defaultValue = "-Xmx1g -XX:+UseParallelGC -XX:TieredStopAtLevel=1",
       description = "JVM flags of worker processes. Default: ${DEFAULT-VALUE}")
   String workerJvmArgs;
 

@@ -5,6 +5,7 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.SerializerConfig;
 import com.hazelcast.map.MapStoreFactory;
 import dev.opamp.gateway.fleet.AgentRecordSerializer;
+import dev.opamp.gateway.fleet.FleetProcessors;
 import dev.opamp.gateway.fleet.proto.AgentRecord;
 import com.hazelcast.spi.properties.ClusterProperty;
 import com.hazelcast.internal.config.SchemaViolationConfigurationException;
@@ -49,6 +50,7 @@ final class MemberConfig {
     config.getSerializationConfig().addSerializerConfig(new SerializerConfig()
         .setTypeClass(AgentRecord.class)
         .setImplementation(new AgentRecordSerializer()));
+    config.getSerializationConfig().addDataSerializableFactory(FleetProcessors.FACTORY_ID, new FleetProcessors());
     config.getMemberAttributeConfig().setAttribute(ClusterNode.NODE_ATTRIBUTE, settings.nodeName());
     defaultProperty(config, ClusterProperty.LOGGING_TYPE.getName(), "jdk");
     defaultProperty(config, ClusterProperty.PHONE_HOME_ENABLED.getName(), "false");

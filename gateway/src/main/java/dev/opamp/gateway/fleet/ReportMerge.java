@@ -2,10 +2,13 @@ package dev.opamp.gateway.fleet;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.hazelcast.map.EntryProcessor;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import dev.opamp.gateway.fleet.proto.AgentRecord;
 import dev.opamp.gateway.fleet.proto.Connection;
 import dev.opamp.gateway.fleet.proto.MergeOutcome;
-import java.io.Serializable;
+import java.io.IOException;
 import java.util.Map;
 
 /**
@@ -17,12 +20,14 @@ import java.util.Map;
  * agent sent; {@code connection}, when set, names the session that now holds the agent. The
  * answer is a {@link MergeOutcome}'s bytes ({@link ReportOutcome#decode}).
  */
-public final class ReportMerge implements EntryProcessor<String, AgentRecord, byte[]>, Serializable {
+public final class ReportMerge implements EntryProcessor<String, AgentRecord, byte[]>, IdentifiedDataSerializable {
 
-  private static final long serialVersionUID = 1L;
 
-  private final byte[] report;
-  private final long nowMillis;
+  private byte[] report;
+  private long nowMillis;
+
+  /** For Hazelcast, which fills the fields with {@link #readData}. */
+  ReportMerge() {}
 
   public ReportMerge(AgentRecord report, long nowMillis) {
     this.report = report.toByteArray();
@@ -179,5 +184,27 @@ public final class ReportMerge implements EntryProcessor<String, AgentRecord, by
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("corrupt report in fleet merge", e);
     }
+  }
+
+  @Override
+  public int getFactoryId() {
+    return FleetProcessors.FACTORY_ID;
+  }
+
+  @Override
+  public int getClassId() {
+    return FleetProcessors.REPORT_MERGE;
+  }
+
+  @Override
+  public void writeData(ObjectDataOutput out) throws IOException {
+    out.writeByteArray(report);
+    out.writeLong(nowMillis);
+  }
+
+  @Override
+  public void readData(ObjectDataInput in) throws IOException {
+    report = in.readByteArray();
+    nowMillis = in.readLong();
   }
 }

@@ -2,7 +2,10 @@ package dev.opamp.gateway.fleet;
 
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.ExtendedMapEntry;
-import java.io.Serializable;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -11,11 +14,13 @@ import java.util.concurrent.TimeUnit;
  * skipped one: an HTTP agent's polls may land on any node, so its sequence is kept in the cluster,
  * not in one node's session. The entry expires when the agent stops polling.
  */
-public final class SequenceAdvance implements EntryProcessor<String, Long, Boolean>, Serializable {
+public final class SequenceAdvance implements EntryProcessor<String, Long, Boolean>, IdentifiedDataSerializable {
 
-  private static final long serialVersionUID = 1L;
-  private final long sequence;
-  private final long ttlMillis;
+  private long sequence;
+  private long ttlMillis;
+
+  /** For Hazelcast, which fills the fields with {@link #readData}. */
+  SequenceAdvance() {}
 
   public SequenceAdvance(long sequence, long ttlMillis) {
     this.sequence = sequence;
@@ -28,5 +33,27 @@ public final class SequenceAdvance implements EntryProcessor<String, Long, Boole
     Long previous = entry.getValue();
     ((ExtendedMapEntry<String, Long>) entry).setValue(sequence, ttlMillis, TimeUnit.MILLISECONDS);
     return previous != null && sequence != previous + 1;
+  }
+
+  @Override
+  public int getFactoryId() {
+    return FleetProcessors.FACTORY_ID;
+  }
+
+  @Override
+  public int getClassId() {
+    return FleetProcessors.SEQUENCE_ADVANCE;
+  }
+
+  @Override
+  public void writeData(ObjectDataOutput out) throws IOException {
+    out.writeLong(sequence);
+    out.writeLong(ttlMillis);
+  }
+
+  @Override
+  public void readData(ObjectDataInput in) throws IOException {
+    sequence = in.readLong();
+    ttlMillis = in.readLong();
   }
 }

@@ -3,8 +3,11 @@ package dev.opamp.gateway.fleet;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.hazelcast.map.EntryProcessor;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import dev.opamp.gateway.fleet.proto.AgentRecord;
-import java.io.Serializable;
+import java.io.IOException;
 import java.util.Map;
 
 /**
@@ -12,11 +15,13 @@ import java.util.Map;
  * settings): only that field of the stored record changes, on the partition owner, so it never
  * races with the agent's own reports.
  */
-public final class SetDesiredPart implements EntryProcessor<String, AgentRecord, Boolean>, Serializable {
+public final class SetDesiredPart implements EntryProcessor<String, AgentRecord, Boolean>, IdentifiedDataSerializable {
 
-  private static final long serialVersionUID = 1L;
-  private final int fieldNumber;
-  private final byte[] carrier;
+  private int fieldNumber;
+  private byte[] carrier;
+
+  /** For Hazelcast, which fills the fields with {@link #readData}. */
+  SetDesiredPart() {}
 
   /**
    * @param fieldNumber the {@link AgentRecord} field to set (a {@code desired_*} message field)
@@ -48,5 +53,27 @@ public final class SetDesiredPart implements EntryProcessor<String, AgentRecord,
     }
     entry.setValue(stored.toBuilder().setField(field, next).build());
     return true;
+  }
+
+  @Override
+  public int getFactoryId() {
+    return FleetProcessors.FACTORY_ID;
+  }
+
+  @Override
+  public int getClassId() {
+    return FleetProcessors.SET_DESIRED_PART;
+  }
+
+  @Override
+  public void writeData(ObjectDataOutput out) throws IOException {
+    out.writeInt(fieldNumber);
+    out.writeByteArray(carrier);
+  }
+
+  @Override
+  public void readData(ObjectDataInput in) throws IOException {
+    fieldNumber = in.readInt();
+    carrier = in.readByteArray();
   }
 }

@@ -49,6 +49,8 @@ final class WebSocketAgentChannel extends AgentChannelBase {
   private ArrayDeque<AgentToServer> pending;
   private boolean processing;
   private boolean receivedFirst;
+  /** A message arrived since the last ping was due: the peer is evidently there, no ping needed. */
+  private boolean heardSincePing;
   private boolean pausedForPending;
   private boolean pausedForWrites;
   private long writeQueueFullSinceNanos;
@@ -126,8 +128,13 @@ final class WebSocketAgentChannel extends AgentChannelBase {
       return;
     }
     long interval = Math.max(1, limits.pingInterval().toSeconds());
-    if ((secondOfEpoch + pingPhaseSeconds) % interval == 0 && !ws.writeQueueFull()) {
-      ws.writePing(EMPTY_PING);
+    if ((secondOfEpoch + pingPhaseSeconds) % interval == 0) {
+      // An agent heartbeating at least as often as the ping interval is never pinged: its own
+      // messages keep the connection's read deadline and any middlebox's idle timer fresh.
+      if (!heardSincePing && !ws.writeQueueFull()) {
+        ws.writePing(EMPTY_PING);
+      }
+      heardSincePing = false;
     }
   }
 
@@ -185,6 +192,7 @@ final class WebSocketAgentChannel extends AgentChannelBase {
 
   private void onMessageBytes(Buffer message) {
     receivedFirst = true;
+    heardSincePing = true;
     AgentToServer decoded;
     try {
       int offset = WebSocketHeader.payloadOffset(message);
