@@ -133,7 +133,7 @@ public final class GatewayNode {
   private static Future<GatewayNode> start(Vertx vertx, GatewaySettings settings, SessionRegistry sessions,
       GatewayMetrics metrics, GatewayTls tls, ClientCertificatePolicy clientCertificates) {
     int eventLoops = VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
-    return ClusterNode.start(vertx, settings).compose(cluster -> {
+    return ClusterNode.start(vertx, settings).compose(cluster -> openDesiredMaps(vertx, cluster)).compose(cluster -> {
       HazelcastInstance hazelcast = cluster.hazelcast();
       FleetStore fleet = new FleetStore(vertx, hazelcast);
       LocalNode local = cluster.attach(vertx, sessions);
@@ -218,6 +218,22 @@ public final class GatewayNode {
         + (settings.opampTls() ? "https/wss " : "") + settings.opampHost() + ":" + node.opampPort()
         + OpampEndpoint.PATH + ", admin on " + (settings.adminTls() ? "https " : "") + settings.adminHost() + ":"
         + node.adminPort()));
+  }
+
+  /**
+   * Opens, on a worker thread, the desired-state maps that the components built next open on the
+   * event loop: a map's first opening waits for its initial load from the store and, on a node
+   * joining a cluster, for the members that load it. Later openings return at once.
+   */
+  private static Future<ClusterNode> openDesiredMaps(Vertx vertx, ClusterNode cluster) {
+    return vertx.executeBlocking(() -> {
+      for (String map : List.of(ConfigRepository.HEADS_MAP, ConfigRepository.VERSIONS_MAP,
+          ConfigRepository.OVERRIDES_MAP, RolloutRepository.ROLLOUTS_MAP, PackageRepository.VERSIONS_MAP,
+          PackageRepository.ASSIGNMENTS_MAP, PackageRepository.BLOCKS_MAP, ConnectionSettingsCatalog.MAP)) {
+        cluster.hazelcast().getMap(map);
+      }
+      return cluster;
+    }, false).recover(failure -> cluster.stop(vertx).transform(ignored -> Future.failedFuture(failure)));
   }
 
   private static <T> Future<T> cannotListen(String flag, String host, int port, Throwable cause) {

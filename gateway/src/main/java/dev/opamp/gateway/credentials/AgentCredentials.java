@@ -77,8 +77,8 @@ public final class AgentCredentials {
   /** Loads (or creates) the cluster's CA and starts following credential changes. */
   public static Future<AgentCredentials> start(Vertx vertx, HazelcastInstance hazelcast, GatewaySettings settings,
       GatewayMetrics metrics, String clusterName) {
-    CredentialStore store = new CredentialStore(hazelcast);
     return vertx.executeBlocking(() -> {
+      CredentialStore store = new CredentialStore(hazelcast); // opening its maps may wait for their load
       GatewayCa ca = CaLoader.load(store, settings, clusterName);
       AgentCredentials credentials = new AgentCredentials(vertx, store, ca, settings, metrics);
       credentials.revocations.start();

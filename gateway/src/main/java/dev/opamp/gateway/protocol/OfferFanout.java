@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -16,8 +17,8 @@ import java.util.logging.Logger;
  * When desired state changes (configs, connection settings, packages), offers each agent this
  * node holds what it now needs. The records are read for this node's own sessions only, a batch
  * at a time (a few cluster calls per batch, never one per agent, and never a scan of the other
- * nodes' agents); each batch's sessions are refreshed before the next is read, so a fan-out to
- * many agents holds a bounded number of records and never stalls the event loops.
+ * nodes' agents); at most two batches are in flight, so a fan-out to many agents holds a bounded
+ * number of records and never stalls the event loops.
  */
 public final class OfferFanout {
 
@@ -46,30 +47,58 @@ public final class OfferFanout {
       again.set(true);
       return;
     }
-    refreshFrom(sessions.keys(), 0);
-  }
-
-  private void refreshFrom(List<String> work, int start) {
-    if (start >= work.size()) {
+    List<String> work = sessions.keys();
+    Run run = new Run(work);
+    if (work.isEmpty()) {
       finished();
       return;
     }
-    int end = Math.min(work.size(), start + BATCH);
-    fleet.records(new HashSet<>(work.subList(start, end))).onComplete(r -> {
-      if (r.failed()) {
-        LOG.log(Level.WARNING, "offer fan-out on " + nodeName + " could not read its agents; retrying", r.cause());
-        again.set(true); // the cluster may be moving partitions (a node left): try again shortly
-        vertx.setTimer(RETRY_MILLIS, id -> finished());
+    // Two batches in flight: one is read (on a worker thread) while the other's sessions refresh.
+    run.next();
+    run.next();
+  }
+
+  /** One fan-out: the batches of this node's agents, read and refreshed. */
+  private final class Run {
+    private final List<String> work;
+    private final AtomicInteger nextStart = new AtomicInteger();
+    private final AtomicInteger unfinished;
+    private final AtomicBoolean failed = new AtomicBoolean();
+
+    Run(List<String> work) {
+      this.work = work;
+      this.unfinished = new AtomicInteger((work.size() + BATCH - 1) / BATCH);
+    }
+
+    void next() {
+      int start = nextStart.getAndAdd(BATCH);
+      if (start >= work.size() || failed.get()) {
         return;
       }
-      for (Map.Entry<String, AgentRecord> e : r.result().entrySet()) {
-        LiveSession session = sessions.holder(e.getKey());
-        if (session != null) {
-          session.refresh(e.getValue());
+      int end = Math.min(work.size(), start + BATCH);
+      fleet.records(new HashSet<>(work.subList(start, end))).onComplete(r -> {
+        if (r.failed()) {
+          if (failed.compareAndSet(false, true)) {
+            LOG.log(Level.WARNING, "offer fan-out on " + nodeName + " could not read its agents; retrying",
+                r.cause());
+            again.set(true); // the cluster may be moving partitions (a node left): try again shortly
+            vertx.setTimer(RETRY_MILLIS, id -> finished());
+          }
+          return;
         }
-      }
-      refreshFrom(work, end);
-    });
+        for (Map.Entry<String, AgentRecord> e : r.result().entrySet()) {
+          LiveSession session = sessions.holder(e.getKey());
+          if (session != null) {
+            session.refresh(e.getValue());
+          }
+        }
+        if (unfinished.decrementAndGet() == 0) {
+          finished();
+        } else {
+          next();
+        }
+      });
+    }
   }
 
   private void finished() {
