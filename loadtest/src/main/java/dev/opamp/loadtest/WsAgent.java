@@ -31,12 +31,19 @@ final class WsAgent extends SimAgent {
     return socket == null ? "ws=none" : "ws closed=" + socket.isClosed();
   }
 
+  /**
+   * How long the upgrade may take before the agent gives up and retries, as common WebSocket
+   * clients allow (45 s): a shorter wait turns a busy server's queue into a storm of retries that
+   * each cost it a fresh handshake.
+   */
+  private static final int HANDSHAKE_TIMEOUT_MILLIS = 45_000;
+
   @Override
   void open() {
     int mine = attempt;
     WebSocketConnectOptions options = new WebSocketConnectOptions()
         .setHost(target().host()).setPort(target().port()).setURI(target().path()).setSsl(target().tls())
-        .setTimeout(20_000);
+        .setTimeout(HANDSHAKE_TIMEOUT_MILLIS);
     if (env.authorization != null) {
       options.addHeader("Authorization", env.authorization);
     }
