@@ -12,9 +12,13 @@ import java.nio.charset.StandardCharsets;
 /**
  * A WebSocket client on a bare blocking socket, for peers no library would imitate: one that
  * never reads (never answers pings, never drains replies) while it keeps writing. Its receive
- * buffer is tiny, so the server's replies back up quickly.
+ * buffer is tiny, so the server's replies back up quickly. It can also read the server's frames
+ * one by one, to see which kinds the server sends.
  */
 public final class RawTcpWebSocket implements AutoCloseable {
+
+  /** The opcode of a ping frame. */
+  public static final int PING = 0x9;
 
   private final Socket socket;
   private final OutputStream out;
@@ -65,6 +69,35 @@ public final class RawTcpWebSocket implements AutoCloseable {
     frame.write(0);
     frame.write(payload);
     out.write(frame.toByteArray());
+  }
+
+  /**
+   * Reads the next frame from the server (whole, payload skipped) and answers its opcode; -1 if
+   * none came within {@code timeoutMillis}. Pings are not answered.
+   */
+  public int readFrameOpcode(int timeoutMillis) throws IOException {
+    InputStream in = socket.getInputStream();
+    socket.setSoTimeout(timeoutMillis);
+    int first;
+    try {
+      first = in.read();
+    } catch (java.net.SocketTimeoutException e) {
+      return -1;
+    }
+    if (first < 0) {
+      throw new IOException("closed by the server");
+    }
+    long length = in.read() & 0x7f; // server frames are not masked
+    if (length == 126) {
+      length = (in.read() << 8) | in.read();
+    } else if (length == 127) {
+      length = 0;
+      for (int i = 0; i < 8; i++) {
+        length = (length << 8) | in.read();
+      }
+    }
+    in.readNBytes((int) length);
+    return first & 0x0f;
   }
 
   @Override

@@ -50,6 +50,43 @@ class SilentAndSlowPeersTest {
   }
 
   @Test
+  void onlyAPeerThatSendsNothingWithinThePingIntervalIsPinged() throws Exception {
+    ByteString chattyUid = newUid();
+    ByteString quietUid = newUid();
+    try (RawTcpWebSocket chatty = RawTcpWebSocket.connect(gateway.opampPort());
+        RawTcpWebSocket quiet = RawTcpWebSocket.connect(gateway.opampPort())) {
+      chatty.send(fullState(chattyUid, 0, "chatty"));
+      quiet.send(fullState(quietUid, 0, "quiet"));
+      // The chatty peer heartbeats every 200 ms (the ping interval is 1 s) while both are read.
+      Thread heartbeats = new Thread(() -> {
+        try {
+          for (long seq = 1; seq <= 20; seq++) {
+            Thread.sleep(200);
+            chatty.send(heartbeat(chattyUid, seq));
+          }
+        } catch (IOException | InterruptedException e) {
+          // the test ends it
+        }
+      }, "chatty-heartbeats");
+      heartbeats.start();
+      int chattyPings = 0;
+      int quietPings = 0;
+      long until = System.nanoTime() + Duration.ofMillis(3500).toNanos();
+      while (System.nanoTime() < until) {
+        if (chatty.readFrameOpcode(50) == RawTcpWebSocket.PING) {
+          chattyPings++;
+        }
+        if (quiet.readFrameOpcode(50) == RawTcpWebSocket.PING) {
+          quietPings++;
+        }
+      }
+      heartbeats.join();
+      assertEquals(0, chattyPings, "a peer whose messages keep coming needs no ping");
+      assertTrue(quietPings >= 2, "the quiet peer got " + quietPings + " pings in 3.5 s");
+    }
+  }
+
+  @Test
   void aPeerThatNeverReadsItsRepliesIsClosedAsASlowConsumer() throws Exception {
     ByteString uid = newUid();
     RawTcpWebSocket peer = RawTcpWebSocket.connect(gateway.opampPort());
