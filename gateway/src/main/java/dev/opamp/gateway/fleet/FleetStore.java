@@ -7,7 +7,9 @@ import com.hazelcast.map.IMap;
 import com.hazelcast.query.Predicate;
 import dev.opamp.gateway.fleet.proto.AgentRecord;
 import dev.opamp.gateway.proto.EffectiveConfig;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -18,6 +20,9 @@ import java.util.Map;
 import java.util.Set;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The fleet as stored in the cluster: agent records in a partitioned map keyed by instance uid
@@ -36,7 +41,11 @@ public final class FleetStore {
   private final IMap<String, AgentRecord> agents;
   private final IMap<String, byte[]> configBlobs;
   private final IMap<String, Long> httpSequences;
-  private final RecentKeys knownBlobs = new RecentKeys(4096);
+  /**
+   * Effective-config bodies this node stored recently, with their hashes. Most agents report one
+   * of a few bodies (the configs they were given): a repeat costs a map lookup, not a SHA-256.
+   */
+  private final RecentMap<ByteString, ByteString> storedBodies = new RecentMap<>(256);
 
   public FleetStore(Vertx vertx, HazelcastInstance hazelcast) {
     this.vertx = vertx;
@@ -59,9 +68,37 @@ public final class FleetStore {
     return onCaller(agents.submitToKey(key, new SetDesiredPart(fieldNumber, carrier)));
   }
 
-  /** The records of these agents (absent ones left out), read on a worker thread. */
+  /**
+   * The records of these agents (absent ones left out), each read on its own partition at once.
+   * Not {@code getAll}: it sends every key to every partition, which filters out its own, a cost
+   * of partitions times keys.
+   */
   public Future<Map<String, AgentRecord>> records(Set<String> keys) {
-    return vertx.executeBlocking(() -> agents.getAll(keys), false);
+    if (keys.isEmpty()) {
+      return Future.succeededFuture(Map.of());
+    }
+    Context context = vertx.getOrCreateContext();
+    Promise<Map<String, AgentRecord>> all = Promise.promise();
+    Map<String, AgentRecord> found = new ConcurrentHashMap<>();
+    AtomicInteger unanswered = new AtomicInteger(keys.size());
+    AtomicBoolean failed = new AtomicBoolean();
+    for (String key : keys) {
+      agents.getAsync(key).whenCompleteAsync((record, failure) -> {
+        if (failure != null) {
+          if (failed.compareAndSet(false, true)) {
+            context.runOnContext(v -> all.fail(failure));
+          }
+          return;
+        }
+        if (record != null) {
+          found.put(key, record);
+        }
+        if (unanswered.decrementAndGet() == 0 && !failed.get()) {
+          context.runOnContext(v -> all.complete(found));
+        }
+      }, Runnable::run);
+    }
+    return all.future();
   }
 
   /** The records of these agents (absent ones left out), blocking: for callers on a worker thread. */
@@ -118,17 +155,18 @@ public final class FleetStore {
 
   /**
    * Stores an effective config once under the SHA-256 of its bytes and returns that hash. A body
-   * this node stored recently (the common case: many agents, one config) costs a local hash only.
+   * this node stored recently (the common case: many agents, one config) costs a lookup only.
    */
   public Future<ByteString> storeEffectiveConfig(EffectiveConfig config) {
-    byte[] bytes = config.toByteArray();
-    ByteString hash = ByteString.copyFrom(sha256(bytes));
-    String key = Hex.hex(hash);
-    if (knownBlobs.contains(key)) {
-      return Future.succeededFuture(hash);
+    ByteString body = config.toByteString();
+    ByteString known = storedBodies.get(body);
+    if (known != null) {
+      return Future.succeededFuture(known);
     }
-    return onCaller(configBlobs.setAsync(key, bytes)).map(v -> {
-      knownBlobs.add(key);
+    byte[] bytes = body.toByteArray();
+    ByteString hash = ByteString.copyFrom(sha256(bytes));
+    return onCaller(configBlobs.setAsync(Hex.hex(hash), bytes)).map(v -> {
+      storedBodies.put(body, hash);
       return hash;
     });
   }
