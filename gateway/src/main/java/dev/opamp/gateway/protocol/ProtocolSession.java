@@ -215,15 +215,10 @@ final class ProtocolSession implements AgentConnectionHandler, LiveSession {
     channel.context().runOnContext(v -> channel.close(GOING_AWAY, "the agent is connected to another node"));
   }
 
-  /**
-   * Offers what {@code record} calls for. A record this session has not written yet (read by a
-   * fan-out before the session's first write landed) is ignored: it may describe the agent as it
-   * was, and the first write's answer makes the offers from the current record anyway.
-   */
   @Override
   public void refresh(AgentRecord record) {
     channel.context().runOnContext(v -> {
-      if (closed || key == null || !writtenByThisSession(record)) {
+      if (closed || key == null) {
         return;
       }
       ServerToAgent.Builder due = ServerToAgent.newBuilder();
@@ -232,11 +227,6 @@ final class ProtocolSession implements AgentConnectionHandler, LiveSession {
         channel.push(due.setInstanceUid(uid).setCapabilities(ServerCapabilitySet.CURRENT).build());
       }
     });
-  }
-
-  private boolean writtenByThisSession(AgentRecord record) {
-    Connection holder = record.getConnection();
-    return holder.getEpoch() == epoch && holder.getNode().equals(protocol.nodeName());
   }
 
   private void countAs(int place) {

@@ -147,6 +147,11 @@ class RemoteConfigTest {
               .setStatus(RemoteConfigStatuses.RemoteConfigStatuses_FAILED)
               .setErrorMessage("unknown component a"))
           .build());
+      // The offer may have come as a fan-out's push before the reply to the hello, so replies
+      // lag one message behind here: wait for the failure to be stored, not for a reply.
+      gateway.awaitAgent(key(uid), x -> x.getJsonObject("remoteConfigStatus") != null
+          && "unknown component a".equals(x.getJsonObject("remoteConfigStatus").getString("errorMessage")),
+          Duration.ofSeconds(5));
     }
     gateway.awaitAgent(key(uid), x -> x.getJsonObject("connection") != null
         && !x.getJsonObject("connection").getBoolean("connected"), Duration.ofSeconds(5));
