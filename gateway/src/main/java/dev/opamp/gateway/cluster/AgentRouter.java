@@ -99,7 +99,7 @@ public final class AgentRouter implements StaleSessions {
     if (member == null) {
       return Future.succeededFuture(null);
     }
-    // Hazelcast's executor futures are completion stages (its callback variant would run on a new thread).
+    // Hazelcast's executor futures are completion stages.
     CompletionStage<T> answer = (CompletionStage<T>) executor.submitToMember(task, member);
     return HazelcastFutures.onContext(vertx.getOrCreateContext(), answer);
   }

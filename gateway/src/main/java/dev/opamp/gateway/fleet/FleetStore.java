@@ -83,7 +83,7 @@ public final class FleetStore {
     AtomicInteger unanswered = new AtomicInteger(keys.size());
     AtomicBoolean failed = new AtomicBoolean();
     for (String key : keys) {
-      agents.getAsync(key).whenCompleteAsync((record, failure) -> {
+      agents.getAsync(key).whenComplete((record, failure) -> {
         if (failure != null) {
           if (failed.compareAndSet(false, true)) {
             context.runOnContext(v -> all.fail(failure));
@@ -96,7 +96,7 @@ public final class FleetStore {
         if (unanswered.decrementAndGet() == 0 && !failed.get()) {
           context.runOnContext(v -> all.complete(found));
         }
-      }, Runnable::run);
+      });
     }
     return all.future();
   }

@@ -11,20 +11,20 @@ public final class HazelcastFutures {
   private HazelcastFutures() {}
 
   /**
-   * Completes a Vert.x future from a Hazelcast stage, back on {@code context}. The hop is made on
-   * the thread that completes the stage (a partition or response thread, which only queues a task
-   * for the context): Hazelcast's default for callbacks is the common fork-join pool, which on a
-   * machine of two cores or fewer starts a new thread per callback.
+   * Completes a Vert.x future from a Hazelcast stage, back on {@code context}. Hazelcast runs the
+   * callback on its default executor, the common fork-join pool: on a machine of two cores or
+   * fewer that pool has one thread unless told otherwise, and Hazelcast then starts a new thread
+   * per callback, which is why {@code Main} gives the pool two threads there.
    */
   public static <T> Future<T> onContext(Context context, CompletionStage<T> stage) {
     Promise<T> promise = Promise.promise();
-    stage.whenCompleteAsync((value, failure) -> context.runOnContext(v -> {
+    stage.whenComplete((value, failure) -> context.runOnContext(v -> {
       if (failure != null) {
         promise.fail(failure);
       } else {
         promise.complete(value);
       }
-    }), Runnable::run);
+    }));
     return promise.future();
   }
 }
