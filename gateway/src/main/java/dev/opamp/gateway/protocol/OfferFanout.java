@@ -15,15 +15,15 @@ import java.util.logging.Logger;
 
 /**
  * When desired state changes (configs, connection settings, packages), offers each agent this
- * node holds what it now needs. The records are read for this node's own sessions only, a batch
- * at a time (a few cluster calls per batch, never one per agent, and never a scan of the other
- * nodes' agents); at most two batches are in flight, so a fan-out to many agents holds a bounded
- * number of records and never stalls the event loops.
+ * node holds what it now needs. The records are read for this node's own sessions only (each
+ * from its own partition, never a scan of the other nodes' agents), a batch at a time; at most
+ * two batches are in flight, so a fan-out to many agents holds a bounded number of records and
+ * never stalls the event loops.
  */
 public final class OfferFanout {
 
   private static final Logger LOG = Logger.getLogger(OfferFanout.class.getName());
-  /** Records read per cluster call. */
+  /** Records read per batch. */
   private static final int BATCH = 2000;
   private static final long RETRY_MILLIS = 2000;
 
@@ -48,12 +48,12 @@ public final class OfferFanout {
       return;
     }
     List<String> work = sessions.keys();
-    Run run = new Run(work);
     if (work.isEmpty()) {
       finished();
       return;
     }
-    // Two batches in flight: one is read (on a worker thread) while the other's sessions refresh.
+    // Two batches in flight: one is read while the other's sessions refresh.
+    Run run = new Run(work);
     run.next();
     run.next();
   }
